@@ -506,11 +506,13 @@ public final class SupervisorEngine implements AutoCloseable {
         handle = found.get();
         adopted = true;
       }
+      Instant launchedAt = s.clock().instant();
       ObjectNode rec = attemptRecord("launched", run.runId(), seed, attempt, ref.name());
+      rec.put("at", launchedAt.toString()); // the journal's launch time is the one billing is computed from
       rec.set("handle", JournalCodec.handle(handle));
       rec.put("adopted", adopted);
       journal.append(rec);
-      cur = new Current(ref, offer, provider, handle, s.clock().instant());
+      cur = new Current(ref, offer, provider, handle, launchedAt);
       JobHandle h = handle;
       run.listen(l -> l.onLaunched(run.runId(), seed, ref.attempt(), h));
       phase = Phase.POLL;
