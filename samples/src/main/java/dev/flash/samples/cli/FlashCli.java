@@ -2,6 +2,7 @@ package dev.flash.samples.cli;
 
 import dev.flash.core.FlashException;
 import dev.flash.core.SpecValidationException;
+import dev.flash.samples.scheduler.SchedulerHttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -56,25 +57,54 @@ public final class FlashCli implements Runnable {
     cli.addSubcommand(new CancelCommand());
     cli.addSubcommand(new SweepCommand());
     cli.addSubcommand(new ProvidersCommand());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      if (e instanceof SpecValidationException || e instanceof CommandLine.ParameterException) {
-        err.println("error: " + e.getMessage());
-        return USAGE;
-      }
-      if (e instanceof IllegalArgumentException) {
-        err.println("error: " + e.getMessage());
-        return USAGE;
-      }
-      if (e instanceof FlashException || e instanceof UncheckedIOException || e instanceof IOException) {
-        err.println("error: " + e.getMessage());
-        return FAILURE;
-      }
-      err.println("error: " + e);
-      e.printStackTrace(err);
-      return FAILURE;
-    });
+    // issue 9 (samples2): realized spend per run, and the shell completion script
+    cli.addSubcommand(new LedgerCommand());
+    cli.addSubcommand(new CompletionCommand());
+    cli.setParameterExceptionHandler(FlashCli::usageError);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine));
     return cli;
+  }
+
+  /**
+   * A command line picocli could not parse, or a flag value a command refused: the message (which
+   * names the flag), picocli's did-you-mean for a mistyped option or subcommand, and where the help is.
+   */
+  static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + e.getMessage());
+    if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+      err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+    }
+    err.flush();
+    return USAGE;
+  }
+
+  /**
+   * What a command threw, as an exit code: 2 when the input was wrong (the message names the field or
+   * flag and how to fix it), 1 for anything else (the message says what failed and what to try).
+   */
+  static int failure(Exception e, CommandLine cmd) {
+    if (e instanceof CommandLine.ParameterException p) {
+      return usageError(p, new String[0]);
+    }
+    PrintWriter err = cmd.getErr();
+    if (e instanceof SpecValidationException || e instanceof IllegalArgumentException
+        || e instanceof SchedulerHttpException h && h.status() >= 400 && h.status() < 500 && h.status() != 409
+            && h.status() != 429) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    }
+    if (e instanceof FlashException || e instanceof UncheckedIOException || e instanceof IOException) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return FAILURE;
+    }
+    err.println("error: " + e + "\nThis is a bug in flash; please report it with the stack trace below.");
+    e.printStackTrace(err);
+    err.flush();
+    return FAILURE;
   }
 
   @Override
