@@ -6,6 +6,7 @@ import dev.flash.samples.scheduler.SchedulerHttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -60,20 +61,30 @@ public final class FlashCli implements Runnable {
     // issue 9 (samples2): realized spend per run, and the shell completion script
     cli.addSubcommand(new LedgerCommand());
     cli.addSubcommand(new CompletionCommand());
-    cli.setParameterExceptionHandler(FlashCli::usageError);
+    // Parsing is over once the execution strategy runs: a ParameterException after that is a value
+    // a command refused, whose message already says how to fix it.
+    boolean[] parsed = {false};
+    cli.setExecutionStrategy(parseResult -> {
+      parsed[0] = true;
+      return new CommandLine.RunLast().execute(parseResult);
+    });
+    cli.setParameterExceptionHandler((e, args) -> usageError(e, !parsed[0]));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine));
     return cli;
   }
 
   /**
-   * A command line picocli could not parse, or a flag value a command refused: the message (which
-   * names the flag), picocli's did-you-mean for a mistyped option or subcommand, and where the help is.
+   * A command line picocli could not parse, or a value a command refused: the message (which names
+   * the flag), picocli's did-you-mean for a mistyped option or subcommand, else where the help is.
    */
-  static int usageError(CommandLine.ParameterException e, String[] args) {
+  static int usageError(CommandLine.ParameterException e, boolean whileParsing) {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
     err.println("error: " + e.getMessage());
-    if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+    StringWriter suggestions = new StringWriter();
+    if (CommandLine.UnmatchedArgumentException.printSuggestions(e, new PrintWriter(suggestions, true))) {
+      err.println(suggestions.toString().strip());
+    } else if (whileParsing) {
       err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
     }
     err.flush();
@@ -85,10 +96,13 @@ public final class FlashCli implements Runnable {
    * flag and how to fix it), 1 for anything else (the message says what failed and what to try).
    */
   static int failure(Exception e, CommandLine cmd) {
-    if (e instanceof CommandLine.ParameterException p) {
-      return usageError(p, new String[0]);
-    }
     PrintWriter err = cmd.getErr();
+    if (e instanceof CommandLine.ParameterException) {
+      // A command refused a value; its message names the flag and the fix.
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    }
     if (e instanceof SpecValidationException || e instanceof IllegalArgumentException
         || e instanceof SchedulerHttpException h && h.status() >= 400 && h.status() < 500 && h.status() != 409
             && h.status() != 429) {
