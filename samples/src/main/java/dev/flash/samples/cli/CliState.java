@@ -1,7 +1,6 @@
 package dev.flash.samples.cli;
 
 import dev.flash.core.DidYouMean;
-import dev.flash.core.SpecJson;
 import dev.flash.core.spi.ProviderConfig;
 import dev.flash.providers.Providers;
 import dev.flash.providers.RunSummary;
@@ -42,16 +41,12 @@ final class CliState {
   /** The run {@code runId} of this journal; a usage error naming the journal and how to list its runs otherwise. */
   RunSummary run(CommandLine cli, String runId) {
     List<RunSummary> runs = RunSupervisor.runs(journal());
-    return runs.stream().filter(r -> r.runId().equals(runId)).findFirst()
-        .orElseThrow(() -> new CommandLine.ParameterException(cli, "no run '" + runId + "' in the journal in " + dir
-            + (runs.isEmpty() ? " (it has no runs; pass --state-dir DIR where the run was launched)"
-                : DidYouMean.suggest(runId, runs.stream().map(RunSummary::runId).toList())
-                    .map(s -> "; did you mean '" + s + "'?").orElse("")
-                    + " List the runs with: flash status --state-dir " + dir)));
-  }
-
-  /** {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h30m}, or ISO-8601 ({@code PT5S}): the spec syntax. */
-  static Duration parseDuration(String text) {
-    return SpecJson.parseDuration(text);
+    return runs.stream().filter(r -> r.runId().equals(runId)).findFirst().orElseThrow(() -> {
+      String fix = runs.isEmpty() ? " (it has no runs; pass --state-dir DIR where the run was launched)"
+          : DidYouMean.suggest(runId, runs.stream().map(RunSummary::runId).toList())
+              .map(s -> "; did you mean '" + s + "'? List").orElse("; list")
+              + " the runs with: flash status --state-dir " + dir;
+      return new CommandLine.ParameterException(cli, "no run '" + runId + "' in the journal in " + dir + fix);
+    });
   }
 }

@@ -150,9 +150,9 @@ class RunCommandsTest {
 
   @Test
   void durationsReadShortAndIsoForms() {
-    assertEquals(Duration.ofMillis(250), CliState.parseDuration("250ms"));
-    assertEquals(Duration.ofSeconds(6), CliState.parseDuration("6s"));
-    assertEquals(Duration.ofMinutes(90), CliState.parseDuration("1h30m"));
-    assertEquals(Duration.ofSeconds(5), CliState.parseDuration("PT5S"));
+    assertEquals(Duration.ofMillis(250), CliUnits.duration("250ms"));
+    assertEquals(Duration.ofSeconds(6), CliUnits.duration("6s"));
+    assertEquals(Duration.ofMinutes(90), CliUnits.duration("1h30m"));
+    assertEquals(Duration.ofSeconds(5), CliUnits.duration("PT5S"));
   }
 }
