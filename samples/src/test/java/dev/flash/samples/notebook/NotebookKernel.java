@@ -76,9 +76,10 @@ final class NotebookKernel implements AutoCloseable {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final Set<String> added = new LinkedHashSet<>();
 
-  NotebookKernel() {
+  /** A fresh kernel whose execution JVM keeps its temporary files (the notebook's state) in {@code tmp}. */
+  NotebookKernel(Path tmp) {
     PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-    this.shell = JShell.builder().out(print).err(print).build();
+    this.shell = JShell.builder().out(print).err(print).remoteVMOptions("-Djava.io.tmpdir=" + tmp).build();
     run(-1, PREAMBLE);
   }
 

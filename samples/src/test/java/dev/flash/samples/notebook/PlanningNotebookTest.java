@@ -30,7 +30,7 @@ class PlanningNotebookTest {
   void everyCellRunsAndShowsThePlanTheCadenceAndTheLaunch() throws Exception {
     List<NotebookKernel.Cell> cells = NotebookKernel.cells(NOTEBOOK);
     List<NotebookKernel.Output> outputs = new ArrayList<>();
-    try (NotebookKernel kernel = new NotebookKernel()) {
+    try (NotebookKernel kernel = new NotebookKernel(dir)) {
       for (NotebookKernel.Cell cell : cells) {
         outputs.add(kernel.run(cell));
       }
@@ -83,7 +83,7 @@ class PlanningNotebookTest {
 
   @Test
   void aFailingCellNamesTheCellAndTheProblem() {
-    try (NotebookKernel kernel = new NotebookKernel()) {
+    try (NotebookKernel kernel = new NotebookKernel(dir)) {
       AssertionError rejected = assertThrows(AssertionError.class,
           () -> kernel.run(NotebookKernel.translate(4, "int x = \"text\";", dir)));
       assertTrue(rejected.getMessage().contains("cell 4") && rejected.getMessage().contains("incompatible types"),
