@@ -16,10 +16,18 @@ import java.util.Optional;
  * @param attempts attempts announced so far
  * @param liveAttempts attempts that may still exist, with their handles
  * @param cost realized cost of the attempts that ended
+ * @param ledger every attempt announced, in order: where it ran, at what price, for how long, for how much
  */
 public record RunSummary(String runId, Optional<Instant> startedAt, Optional<RunOutcome> outcome, String detail,
-    int attempts, List<JobHandle> liveAttempts, Money cost) {
+    int attempts, List<JobHandle> liveAttempts, Money cost, List<AttemptSummary> ledger) {
   public RunSummary {
     liveAttempts = List.copyOf(liveAttempts);
+    ledger = List.copyOf(ledger);
+  }
+
+  /** A summary without the per-attempt ledger. */
+  public RunSummary(String runId, Optional<Instant> startedAt, Optional<RunOutcome> outcome, String detail,
+      int attempts, List<JobHandle> liveAttempts, Money cost) {
+    this(runId, startedAt, outcome, detail, attempts, liveAttempts, cost, List.of());
   }
 }

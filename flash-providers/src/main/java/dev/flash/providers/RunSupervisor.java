@@ -1,9 +1,11 @@
 package dev.flash.providers;
 
+import dev.flash.core.FailureClass;
 import dev.flash.core.FlashException;
 import dev.flash.core.JobHandle;
 import dev.flash.core.Money;
 import dev.flash.core.RunSpec;
+import dev.flash.core.RunState;
 import dev.flash.core.spi.Provider;
 import dev.flash.core.spi.SweepReport;
 import dev.flash.core.spi.SweepScope;
@@ -135,10 +137,17 @@ public final class RunSupervisor implements AutoCloseable {
     for (JournalState.RunRecord r : state.runs().values()) {
       List<JobHandle> live = r.openAttempts().stream().filter(a -> a.endState().isEmpty())
           .map(JournalState.AttemptRecord::handle).flatMap(Optional::stream).toList();
+      List<AttemptSummary> ledger = r.attempts().values().stream().map(RunSupervisor::attemptSummary).toList();
       out.add(new RunSummary(r.runId(), r.startedAt(), r.outcome().map(RunOutcome::valueOf), r.detail(),
-          r.attempts().size(), live, Money.ofMicros(r.costMicros())));
+          r.attempts().size(), live, Money.ofMicros(r.costMicros()), ledger));
     }
     return out;
+  }
+
+  private static AttemptSummary attemptSummary(JournalState.AttemptRecord a) {
+    return new AttemptSummary(a.seed(), a.attempt(), a.name(), a.offer(), a.launchedAt(), a.endedAt(),
+        a.endState().map(RunState::valueOf), a.failure().map(FailureClass::valueOf), a.endDetail(),
+        Money.ofMicros(a.costMicros()));
   }
 
   /**

@@ -104,6 +104,38 @@ class SupervisorOnFakeCloudTest {
   }
 
   @Test
+  void theJournalLedgerHasEveryAttemptWithItsOfferBilledTimeAndCost() {
+    FakeCloud cloud = FakeCloud.builder().clock(clock).spotOffer("h100-80gb-sxm", "eu", Money.usd("2.00"), 4)
+        .jobs(req -> req.attempt() == 1
+            ? JobScript.succeedsAfter(Duration.ofHours(2)).withPreemptionAfter(Duration.ofMinutes(30))
+            : JobScript.succeedsAfter(Duration.ofHours(2)))
+        .build();
+    RunSpec spot = RunSpec.builder().from(spec("fc-ledger"))
+        .resources(dev.flash.core.Resources.builder().spotAllowed(true).build()).build();
+    RunResult r;
+    try (RunSupervisor s = supervisor(cloud).maxRetries(0).build()) {
+      r = runToEnd(s.submit(spot));
+    }
+    List<AttemptSummary> ledger = RunSupervisor.runs(journal).get(0).ledger();
+    assertEquals(r.attempts().size(), ledger.size());
+    for (int i = 0; i < ledger.size(); i++) {
+      AttemptResult want = r.attempts().get(i);
+      AttemptSummary got = ledger.get(i);
+      assertEquals(want.name(), got.name());
+      assertEquals(want.offer(), got.offer());
+      assertEquals(Optional.of(want.launchedAt()), got.launchedAt());
+      assertEquals(Optional.of(want.endedAt()), got.endedAt());
+      assertEquals(Optional.of(want.state()), got.state());
+      assertEquals(want.failure(), got.failure());
+      assertEquals(want.cost(), got.cost());
+      assertEquals(want.cost(), got.costSoFar(clock), "an ended attempt costs what it realized");
+      assertEquals(Duration.between(want.launchedAt(), want.endedAt()), got.billed(clock));
+    }
+    assertEquals(Optional.of(FailureClass.PREEMPTED), ledger.get(0).failure());
+    assertEquals(cloud.totalCost(), ledger.stream().map(AttemptSummary::cost).reduce(Money.ZERO, Money::plus));
+  }
+
+  @Test
   void aJobFailureEndsTheRunWithoutRetry() {
     FakeCloud cloud = FakeCloud.builder().clock(clock).offer("a100-80gb-sxm", "eu", Money.usd("1.50"), 4)
         .jobs(req -> JobScript.failsAfter(Duration.ofMinutes(20), 2)).build();

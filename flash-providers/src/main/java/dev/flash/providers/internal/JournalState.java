@@ -14,9 +14,13 @@ import java.util.Set;
 /** A journal replayed: every run, its attempts and where each stands. */
 public record JournalState(Map<String, RunRecord> runs, Set<String> providersUsed) {
 
-  /** One attempt as the journal knows it. */
+  /**
+   * One attempt as the journal knows it; {@code endedAt}, {@code failure} and {@code endDetail} come from its
+   * {@code attempt_ended} record (journals written before {@code ended_at} existed give the record's time).
+   */
   public record AttemptRecord(long seed, int attempt, String name, GpuOffer offer, Optional<JobHandle> handle,
-      Optional<Instant> launchedAt, Optional<String> endState, boolean tornDown, boolean launchFailed, long costMicros) {
+      Optional<Instant> launchedAt, Optional<String> endState, boolean tornDown, boolean launchFailed, long costMicros,
+      Optional<Instant> endedAt, Optional<String> failure, String endDetail) {
 
     /** Announced and not known to be over: it may exist (and cost money). */
     public boolean open() {
@@ -25,7 +29,7 @@ public record JournalState(Map<String, RunRecord> runs, Set<String> providersUse
 
     public AttemptRecord withHandle(JobHandle h) {
       return new AttemptRecord(seed, attempt, name, offer, Optional.of(h), launchedAt, endState, tornDown, launchFailed,
-          costMicros);
+          costMicros, endedAt, failure, endDetail);
     }
   }
 
@@ -78,31 +82,37 @@ public record JournalState(Map<String, RunRecord> runs, Set<String> providersUse
           GpuOffer offer = JournalCodec.offer(n.path("offer"));
           providers.add(offer.provider());
           r.attempts().put(name, new AttemptRecord(n.path("seed").asLong(), n.path("attempt").asInt(), name, offer,
-              Optional.empty(), Optional.empty(), Optional.empty(), false, false, 0));
+              Optional.empty(), Optional.empty(), Optional.empty(), false, false, 0, Optional.empty(), Optional.empty(), ""));
         }
         case "launched" -> {
           if (a != null) {
             r.attempts().put(name, new AttemptRecord(a.seed(), a.attempt(), name, a.offer(),
                 Optional.of(JournalCodec.handle(n.path("handle"))), Optional.of(Instant.parse(n.path("at").asText())),
-                a.endState(), a.tornDown(), a.launchFailed(), a.costMicros()));
+                a.endState(), a.tornDown(), a.launchFailed(), a.costMicros(), a.endedAt(), a.failure(), a.endDetail()));
           }
         }
         case "launch_failed" -> {
           if (a != null) {
             r.attempts().put(name, new AttemptRecord(a.seed(), a.attempt(), name, a.offer(), a.handle(), a.launchedAt(),
-                a.endState(), a.tornDown(), true, a.costMicros()));
+                a.endState(), a.tornDown(), true, a.costMicros(), a.endedAt(), a.failure(),
+                n.path("reason").asText("")));
           }
         }
         case "attempt_ended" -> {
           if (a != null) {
+            Instant endedAt = Instant.parse(n.path(n.hasNonNull("ended_at") ? "ended_at" : "at").asText());
             r.attempts().put(name, new AttemptRecord(a.seed(), a.attempt(), name, a.offer(), a.handle(), a.launchedAt(),
-                Optional.of(n.path("state").asText()), a.tornDown(), a.launchFailed(), n.path("cost_micros").asLong()));
+                Optional.of(n.path("state").asText()), a.tornDown(), a.launchFailed(), n.path("cost_micros").asLong(),
+                Optional.of(endedAt), Optional.ofNullable(n.get("failure")).map(JsonNode::asText),
+                n.path("detail").asText("")));
           }
         }
         case "torn_down" -> {
           if (a != null && n.path("verified").asBoolean()) {
             r.attempts().put(name, new AttemptRecord(a.seed(), a.attempt(), name, a.offer(), a.handle(), a.launchedAt(),
-                a.endState(), true, a.launchFailed(), a.costMicros()));
+                a.endState(), true, a.launchFailed(), a.costMicros(),
+                // torn down without an end record (reaped after a restart): billing stopped here at the latest
+                a.endedAt().or(() -> Optional.of(Instant.parse(n.path("at").asText()))), a.failure(), a.endDetail()));
           }
         }
         default -> { }

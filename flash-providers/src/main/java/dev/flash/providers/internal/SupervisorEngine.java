@@ -535,11 +535,13 @@ public final class SupervisorEngine implements AutoCloseable {
         handle = found.get();
         adopted = true;
       }
+      Instant launchedAt = s.clock().instant();
       ObjectNode rec = attemptRecord("launched", run.runId(), seed, attempt, ref.name());
+      rec.put("at", launchedAt.toString()); // the journal's launch time is the one billing is computed from
       rec.set("handle", JournalCodec.handle(handle));
       rec.put("adopted", adopted);
       journal.append(rec);
-      cur = new Current(ref, offer, provider, handle, s.clock().instant(), run.spec.resources().nodeCount());
+      cur = new Current(ref, offer, provider, handle, launchedAt, run.spec.resources().nodeCount());
       JobHandle h = handle;
       run.listen(l -> l.onLaunched(run.runId(), seed, ref.attempt(), h));
       phase = Phase.POLL;
@@ -810,7 +812,8 @@ public final class SupervisorEngine implements AutoCloseable {
       AttemptResult result = new AttemptResult(seed, c.ref.attempt(), c.ref.name(), c.offer, st.state(), failure, why,
           cost, c.launchedAt, c.endedAt);
       ObjectNode rec = attemptRecord("attempt_ended", run.runId(), seed, c.ref.attempt(), c.ref.name());
-      rec.put("state", st.state().name()).put("detail", why).put("cost_micros", cost.micros());
+      rec.put("state", st.state().name()).put("detail", why).put("cost_micros", cost.micros())
+          .put("ended_at", c.endedAt.toString());
       failure.ifPresent(f -> rec.put("failure", f.name()));
       journal.append(rec);
       cur = null;

@@ -1,7 +1,5 @@
 package dev.flash.samples.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flash.checkpoint.CadencePlan;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -41,7 +39,7 @@ final class CadenceCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() throws JsonProcessingException {
+  public Integer call() {
     CommandLine cli = spec.commandLine();
     if (mtbf.isNegative() || mtbf.isZero()) {
       throw new CommandLine.ParameterException(cli, "--mtbf must be positive, e.g. --mtbf 3h");
@@ -72,7 +70,7 @@ final class CadenceCommand implements Callable<Integer> {
       out.put("interval_seconds", plan.intervalSeconds());
       out.put("job_mtbf_seconds", plan.jobMtbfSeconds());
       out.put("replica_multiplier", plan.multiplier());
-      cli.getOut().println(new ObjectMapper().writeValueAsString(out));
+      CliJson.print(cli.getOut(), out);
     } else {
       cli.getOut().printf("Young %.1f s, Daly %.1f s%s; expected waste %.2f %%%n", plan.youngSeconds(), plan.dalySeconds(),
           plan.steps().isPresent() ? String.format(", every %d steps (%.1f s)", plan.steps().getAsLong(), plan.intervalSeconds()) : "",

@@ -1,7 +1,5 @@
 package dev.flash.samples.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flash.checkpoint.Checkpoint;
 import dev.flash.checkpoint.CheckpointProbe;
 import dev.flash.checkpoint.CheckpointStore;
@@ -26,8 +24,6 @@ import picocli.CommandLine.Option;
     description = "Write, verify and probe crash-safe checkpoint directories.",
     subcommands = {CheckpointCommand.Write.class, CheckpointCommand.Verify.class, CheckpointCommand.Probe.class})
 final class CheckpointCommand implements Runnable {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -37,11 +33,7 @@ final class CheckpointCommand implements Runnable {
   }
 
   static void print(CommandLine cli, Map<String, Object> out) {
-    try {
-      cli.getOut().println(JSON.writeValueAsString(out));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("maps of strings and numbers always serialise", e);
-    }
+    CliJson.print(cli.getOut(), out);
   }
 
   static Path existingDirectory(CommandLine cli, Path dir) {

@@ -1,12 +1,16 @@
 package dev.flash.samples.cli;
 
-import dev.flash.core.SpecJson;
+import dev.flash.core.DidYouMean;
 import dev.flash.core.spi.ProviderConfig;
 import dev.flash.providers.Providers;
+import dev.flash.providers.RunSummary;
+import dev.flash.providers.RunSupervisor;
 import dev.flash.providers.local.LocalProvider;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,8 +38,15 @@ final class CliState {
     return Providers.builder().config(ProviderConfig.fromEnvironment()).register(local.build()).build();
   }
 
-  /** {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h30m}, or ISO-8601 ({@code PT5S}): the spec syntax. */
-  static Duration parseDuration(String text) {
-    return SpecJson.parseDuration(text);
+  /** The run {@code runId} of this journal; a usage error naming the journal and how to list its runs otherwise. */
+  RunSummary run(CommandLine cli, String runId) {
+    List<RunSummary> runs = RunSupervisor.runs(journal());
+    return runs.stream().filter(r -> r.runId().equals(runId)).findFirst().orElseThrow(() -> {
+      String fix = runs.isEmpty() ? " (it has no runs; pass --state-dir DIR where the run was launched)"
+          : DidYouMean.suggest(runId, runs.stream().map(RunSummary::runId).toList())
+              .map(s -> "; did you mean '" + s + "'? List").orElse("; list")
+              + " the runs with: flash status --state-dir " + dir;
+      return new CommandLine.ParameterException(cli, "no run '" + runId + "' in the journal in " + dir + fix);
+    });
   }
 }

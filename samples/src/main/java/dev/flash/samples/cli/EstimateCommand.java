@@ -13,6 +13,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code flash estimate FILE|-}: per-GPU peak memory of one training setup, as JSON
- * {@code {"total_gib", "breakdown", "notes"}}. With {@code --jsonl} every input line is one document and
+ * {@code flash estimate FILE|-}: per-GPU peak memory of one training setup, as a table of the
+ * breakdown, or with {@code --json} as {@code {"total_gib", "breakdown", "notes"}}. With {@code --jsonl} every input line is one document and
  * every output line one result (an invalid line prints {@code {"error": "..."}} and the rest go on;
  * the exit code is then 2).
  */
@@ -40,6 +41,9 @@ final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--jsonl", description = "one document per input line, one result per output line")
   boolean jsonl;
 
+  @Option(names = "--json", description = "print the estimate as JSON instead of a table")
+  boolean json;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -48,8 +52,12 @@ final class EstimateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Reader in = open()) {
       if (!jsonl) {
-        out.println(MAPPER.writeValueAsString(estimate(readAll(in))));
-        out.flush();
+        Map<String, Object> estimate = estimate(readAll(in));
+        if (json) {
+          CliJson.print(out, estimate);
+        } else {
+          table(out, estimate);
+        }
         return FlashCli.OK;
       }
       int code = FlashCli.OK;
@@ -68,6 +76,20 @@ final class EstimateCommand implements Callable<Integer> {
       out.flush();
       return code;
     }
+  }
+
+  /** Every term of the breakdown in GiB, the total, then the notes. */
+  @SuppressWarnings("unchecked")
+  private static void table(PrintWriter out, Map<String, Object> estimate) {
+    TextTable t = new TextTable("TERM", "GIB");
+    ((Map<String, Double>) estimate.get("breakdown")).forEach((term, gib) -> t.row(term, String.format(
+        java.util.Locale.ROOT, "%.3f", gib)));
+    t.row("total per GPU", String.format(java.util.Locale.ROOT, "%.3f", (Double) estimate.get("total_gib")));
+    t.print(out);
+    for (Object note : (List<Object>) estimate.get("notes")) {
+      out.println("note: " + note);
+    }
+    out.flush();
   }
 
   private static Map<String, Object> estimate(String document) {

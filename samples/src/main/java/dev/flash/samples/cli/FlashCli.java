@@ -2,9 +2,11 @@ package dev.flash.samples.cli;
 
 import dev.flash.core.FlashException;
 import dev.flash.core.SpecValidationException;
+import dev.flash.samples.scheduler.SchedulerHttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -56,25 +58,67 @@ public final class FlashCli implements Runnable {
     cli.addSubcommand(new CancelCommand());
     cli.addSubcommand(new SweepCommand());
     cli.addSubcommand(new ProvidersCommand());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      if (e instanceof SpecValidationException || e instanceof CommandLine.ParameterException) {
-        err.println("error: " + e.getMessage());
-        return USAGE;
-      }
-      if (e instanceof IllegalArgumentException) {
-        err.println("error: " + e.getMessage());
-        return USAGE;
-      }
-      if (e instanceof FlashException || e instanceof UncheckedIOException || e instanceof IOException) {
-        err.println("error: " + e.getMessage());
-        return FAILURE;
-      }
-      err.println("error: " + e);
-      e.printStackTrace(err);
-      return FAILURE;
+    // issue 9 (samples2): realized spend per run, and the shell completion script
+    cli.addSubcommand(new LedgerCommand());
+    cli.addSubcommand(new CompletionCommand());
+    // Parsing is over once the execution strategy runs: a ParameterException after that is a value
+    // a command refused, whose message already says how to fix it.
+    boolean[] parsed = {false};
+    cli.setExecutionStrategy(parseResult -> {
+      parsed[0] = true;
+      return new CommandLine.RunLast().execute(parseResult);
     });
+    cli.setParameterExceptionHandler((e, args) -> usageError(e, !parsed[0]));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine));
     return cli;
+  }
+
+  /**
+   * A command line picocli could not parse, or a value a command refused: the message (which names
+   * the flag), picocli's did-you-mean for a mistyped option or subcommand, else where the help is.
+   */
+  static int usageError(CommandLine.ParameterException e, boolean whileParsing) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + e.getMessage());
+    StringWriter suggestions = new StringWriter();
+    if (CommandLine.UnmatchedArgumentException.printSuggestions(e, new PrintWriter(suggestions, true))) {
+      err.println(suggestions.toString().strip());
+    } else if (whileParsing) {
+      err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+    }
+    err.flush();
+    return USAGE;
+  }
+
+  /**
+   * What a command threw, as an exit code: 2 when the input was wrong (the message names the field or
+   * flag and how to fix it), 1 for anything else (the message says what failed and what to try).
+   */
+  static int failure(Exception e, CommandLine cmd) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof CommandLine.ParameterException) {
+      // A command refused a value; its message names the flag and the fix.
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    }
+    if (e instanceof SpecValidationException || e instanceof IllegalArgumentException
+        || e instanceof SchedulerHttpException h && h.status() >= 400 && h.status() < 500 && h.status() != 409
+            && h.status() != 429) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    }
+    if (e instanceof FlashException || e instanceof UncheckedIOException || e instanceof IOException) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return FAILURE;
+    }
+    err.println("error: " + e + "\nThis is a bug in flash; please report it with the stack trace below.");
+    e.printStackTrace(err);
+    err.flush();
+    return FAILURE;
   }
 
   @Override

@@ -91,7 +91,8 @@ final class ModelsCommand implements Callable<Integer> {
       }
       return Files.readString(config, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("--config " + config + ": no such file");
+      throw new IllegalArgumentException("--config " + config + ": no such file; pass the path of a Hugging Face "
+          + "config.json (it sits beside the model's weights)");
     } catch (java.nio.charset.MalformedInputException e) {
       throw new IllegalArgumentException("--config " + config + " is not UTF-8 text");
     }

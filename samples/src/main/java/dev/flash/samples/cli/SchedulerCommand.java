@@ -1,6 +1,7 @@
 package dev.flash.samples.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flash.core.Secret;
 import dev.flash.samples.scheduler.ArtifactStore;
 import dev.flash.samples.scheduler.Job;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +43,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {SchedulerCommand.Serve.class, SchedulerCommand.Check.class, SchedulerCommand.Jobs.class,
         SchedulerCommand.Workers.class, SchedulerCommand.Reload.class, SchedulerCommand.Cancel.class,
-        SchedulerCommand.Requeue.class})
+        SchedulerCommand.Requeue.class, SchedulerWorkCommand.class})
 public final class SchedulerCommand implements Runnable {
   /** Where the operator token comes from when no --token-file is given. */
   public static final String TOKEN_ENV = "FLASH_SCHEDULER_TOKEN";
@@ -124,14 +126,30 @@ public final class SchedulerCommand implements Runnable {
     @Mixin
     TokenOption token;
 
+    @Option(names = "--json", description = "Print JSON Lines: {\"event\": \"listening\", \"url\", ...} when ready, "
+        + "{\"event\": \"stopped\"} at the end.")
+    boolean json;
+
     @Override
     public void run() {
+      CommandLine cli = spec.commandLine();
+      if (port < 0 || port > 65535) {
+        throw new CommandLine.ParameterException(cli, "--port must be 0-65535 (0 picks a free one), got " + port);
+      }
+      if (leaseSeconds < 1) {
+        throw new CommandLine.ParameterException(cli, "--lease-seconds must be at least 1, e.g. --lease-seconds 60");
+      }
+      if (maxArtifactBytes < 1) {
+        throw new CommandLine.ParameterException(cli, "--max-artifact-bytes must be at least 1, e.g. 1073741824");
+      }
+      SpecFiles.existing(cli, manifest, "--manifest FILE, a job manifest (JSON) such as samples/scheduler/jobs.json");
       Secret operator = token.token();
       InetAddress address;
       try {
         address = InetAddress.getByName(bind);
       } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("--bind " + bind + " is not an address of this machine: " + e.getMessage());
+        throw new CommandLine.ParameterException(cli, "--bind " + bind + " is not an address of this machine ("
+            + e.getMessage() + "); use 127.0.0.1 (the default) or one of this machine's addresses");
       }
       JobManifest jobs = JobManifest.read(manifest);
       Path artifactDir = artifacts != null ? artifacts : db.resolveSibling(db.getFileName() + ".artifacts");
@@ -143,9 +161,17 @@ public final class SchedulerCommand implements Runnable {
             operator).manifest(manifest).bind(address).port(port).maxArtifactBytes(maxArtifactBytes).start()) {
           Thread hook = new Thread(stopped::countDown, "flash-scheduler-shutdown");
           Runtime.getRuntime().addShutdownHook(hook);
-          out.printf("manifest %s: %d new, %d kept, %d no longer listed%n", manifest, r.added().size(),
-              r.kept().size(), r.removed().size());
-          out.println("listening on " + server.uri() + " (operator token " + operator.fingerprint() + ")");
+          if (json) {
+            ObjectNode ready = CliJson.object().put("event", "listening").put("url", server.uri().toString())
+                .put("manifest", manifest.toString()).put("operator_token_fingerprint", operator.fingerprint());
+            ready.putObject("reload").put("added", r.added().size()).put("kept", r.kept().size())
+                .put("removed", r.removed().size());
+            CliJson.printLine(out, ready);
+          } else {
+            out.printf("manifest %s: %d new, %d kept, %d no longer listed%n", manifest, r.added().size(),
+                r.kept().size(), r.removed().size());
+            out.println("listening on " + server.uri() + " (operator token " + operator.fingerprint() + ")");
+          }
           out.flush();
           try {
             stopped.await();
@@ -160,7 +186,11 @@ public final class SchedulerCommand implements Runnable {
           }
         }
       }
-      out.println("stopped");
+      if (json) {
+        CliJson.printLine(out, CliJson.object().put("event", "stopped"));
+      } else {
+        out.println("stopped");
+      }
     }
   }
 
@@ -173,10 +203,20 @@ public final class SchedulerCommand implements Runnable {
     @Parameters(paramLabel = "MANIFEST")
     Path manifest;
 
+    @Option(names = "--json", description = "Print the jobs (with their ids) as JSON.")
+    boolean json;
+
     @Override
     public void run() {
       PrintWriter out = spec.commandLine().getOut();
-      JobManifest m = JobManifest.read(manifest);
+      JobManifest m = JobManifest.read(SpecFiles.existing(spec.commandLine(), manifest,
+          "a job manifest (JSON) such as samples/scheduler/jobs.json"));
+      if (json) {
+        ArrayNode a = CliJson.array();
+        m.jobs().forEach(j -> a.add(JobCodec.definition(j)));
+        CliJson.print(out, a);
+        return;
+      }
       TextTable t = new TextTable("ID", "NAME", "PRIORITY", "MAX_ATTEMPTS", "CONSTRAINTS");
       for (JobDefinition j : m.jobs()) {
         t.row(j.id(), j.name(), j.priority(), j.maxAttempts(), SchedulerJson.write(JobCodec.constraints(j.constraints())));
@@ -203,12 +243,18 @@ public final class SchedulerCommand implements Runnable {
 
     @Override
     public void run() {
-      List<Job> jobs = SchedulerClient.of(server.server).jobs(Optional.ofNullable(status).map(JobStatus::parse));
+      Optional<JobStatus> only;
+      try {
+        only = Optional.ofNullable(status).map(JobStatus::parse);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--status: " + e.getMessage());
+      }
+      List<Job> jobs = SchedulerClient.of(server.server).jobs(only);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        ArrayNode a = SchedulerJson.array();
+        ArrayNode a = CliJson.array();
         jobs.forEach(j -> a.add(JobCodec.job(j)));
-        out.println(SchedulerJson.write(a));
+        CliJson.print(out, a);
         return;
       }
       TextTable t = new TextTable("ID", "NAME", "STATUS", "ATTEMPTS", "WORKER", "NOTE");
@@ -239,9 +285,9 @@ public final class SchedulerCommand implements Runnable {
       List<WorkerInfo> workers = SchedulerClient.of(server.server).workers();
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        ArrayNode a = SchedulerJson.array();
+        ArrayNode a = CliJson.array();
         workers.forEach(w -> a.add(JobCodec.worker(w)));
-        out.println(SchedulerJson.write(a));
+        CliJson.print(out, a);
         return;
       }
       TextTable t = new TextTable("WORKER", "HOST", "GPUS", "GPU_GIB", "RAM_GIB", "PROVIDERS", "LAST_SEEN", "JOBS");
@@ -267,9 +313,20 @@ public final class SchedulerCommand implements Runnable {
     @Mixin
     TokenOption token;
 
+    @Option(names = "--json", description = "Print {\"added\", \"kept\", \"removed\"} (job ids) as JSON.")
+    boolean json;
+
     @Override
     public void run() {
       JobQueue.ReloadReport r = SchedulerClient.operator(server.server, token.token()).reload();
+      if (json) {
+        ObjectNode o = CliJson.object();
+        r.added().forEach(o.putArray("added")::add);
+        r.kept().forEach(o.putArray("kept")::add);
+        r.removed().forEach(o.putArray("removed")::add);
+        CliJson.print(spec.commandLine().getOut(), o);
+        return;
+      }
       spec.commandLine().getOut().printf("reloaded: %d new %s, %d kept, %d no longer listed %s%n", r.added().size(),
           r.added(), r.kept().size(), r.removed().size(), r.removed());
     }
@@ -292,11 +349,18 @@ public final class SchedulerCommand implements Runnable {
     @Option(names = "--reason", description = "Why, recorded on the job.")
     String reason;
 
+    @Option(names = "--json", description = "Print the job as JSON.")
+    boolean json;
+
     abstract Job apply(SchedulerClient client, String jobId, Optional<String> reason);
 
     @Override
     public void run() {
       Job j = apply(SchedulerClient.operator(server.server, token.token()), jobId, Optional.ofNullable(reason));
+      if (json) {
+        CliJson.print(spec.commandLine().getOut(), JobCodec.job(j));
+        return;
+      }
       spec.commandLine().getOut().printf("%s %s: %s%n", j.id(), j.definition().name(), j.status().jsonName());
     }
   }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker of the fleet: claims jobs that fit its capability, runs each through a {@link Dispatcher},
  * heartbeats while it runs (and stops the run when the queue takes the job back), uploads the run's
- * artifacts, and reports the outcome.
+ * artifacts (whatever the outcome), and reports the outcome.
  *
  * <pre>{@code
  * SchedulerWorker worker = SchedulerWorker.builder(SchedulerClient.of(URI.create("http://127.0.0.1:8470")),
@@ -131,9 +131,26 @@ public final class SchedulerWorker implements AutoCloseable {
         return client.complete(job, outcome.detail());
       });
     } else {
-      report(job, () -> client.fail(job, outcome.detail(), outcome.retryable()));
+      report(job, () -> {
+        uploadBestEffort(job, outcome.artifacts());
+        return client.fail(job, outcome.detail(), outcome.retryable());
+      });
     }
     return true;
+  }
+
+  /** A failed run's artifacts help whoever investigates; failing to upload them must not change how it is reported. */
+  private void uploadBestEffort(ClaimedJob job, Map<String, Path> artifacts) {
+    for (Map.Entry<String, Path> a : artifacts.entrySet()) {
+      try {
+        client.upload(job, a.getKey(), a.getValue());
+      } catch (JobConflictException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        LOG.warn("worker {}: upload of {} for failed job {} failed: {}", job.workerId(), a.getKey(), job.jobId(),
+            e.getMessage());
+      }
+    }
   }
 
   private void heartbeat(ClaimedJob job, Dispatcher.Dispatch dispatch, AtomicBoolean lost) {

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +37,27 @@ class CostCommandsTest {
   @Test
   void estimatePrintsTotalBreakdownAndNotesForACatalogModel() throws IOException {
     Result r = run("estimate", file("e.json", "{\"model\": \"llama-3.1-8b\", \"training\": {\"method\": \"qlora\","
-        + " \"gradient_checkpointing\": true, \"seq_len\": 4096}}").toString());
+        + " \"gradient_checkpointing\": true, \"seq_len\": 4096}}").toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode json = MAPPER.readTree(r.out());
     assertTrue(json.path("total_gib").asDouble() > 5 && json.path("total_gib").asDouble() < 20, r.out());
     assertTrue(json.path("breakdown").has("weights"), r.out());
     assertTrue(json.path("notes").size() > 3, r.out());
+  }
+
+  @Test
+  void estimatePrintsATableOfTheBreakdownByDefault() throws IOException {
+    Path setup = file("t.json", "{\"model\": \"llama-3.1-8b\", \"training\": {\"method\": \"qlora\"}}");
+    Result table = run("estimate", setup.toString());
+    assertEquals(0, table.code(), table.err());
+    double total = MAPPER.readTree(run("estimate", setup.toString(), "--json").out()).path("total_gib").asDouble();
+    List<String> lines = table.out().lines().toList();
+    assertTrue(lines.get(0).matches("TERM +GIB"), table.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches("weights +[0-9.]+")), table.out());
+    String totalCell = String.format(java.util.Locale.ROOT, "%.3f", total);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("total per GPU") && l.endsWith(" " + totalCell)),
+        "the table's total is the JSON's total_gib " + totalCell + ":\n" + table.out());
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("note: ")), table.out());
   }
 
   @Test
@@ -135,7 +151,7 @@ class CostCommandsTest {
   @Test
   void goldenLlama31With8bQloraFitsA24GbCard() throws IOException {
     Result r = run("estimate", file("qlora.json", "{\"model\": \"llama-3.1-8b\", \"training\": {\"method\": "
-        + "\"qlora\", \"seq_len\": 2048, \"gradient_checkpointing\": true}}").toString());
+        + "\"qlora\", \"seq_len\": 2048, \"gradient_checkpointing\": true}}").toString(), "--json");
     assertEquals(0, r.code(), r.err());
     double total = MAPPER.readTree(r.out()).path("total_gib").asDouble();
     assertTrue(total > 8 && total < 24 * 0.95, r.out());

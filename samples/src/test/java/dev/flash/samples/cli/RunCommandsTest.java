@@ -51,6 +51,59 @@ class RunCommandsTest {
   }
 
   @Test
+  void theRunCommandsPrintJson() throws Exception {
+    Path spec = state.resolve("json.json");
+    java.nio.file.Files.writeString(spec, """
+        {"run_id": "json-run", "model": "llama-3.1-8b",
+         "resources": {"providers": ["local"]},
+         "workload": {"command": ["/bin/sh", "-c", "echo hello json"]}}
+        """);
+    String dir = state.toString();
+    FlashCliTest.Result launch = FlashCliTest.run("launch", spec.toString(), "--json", "--state-dir", dir);
+    com.fasterxml.jackson.databind.JsonNode result = JsonOutputs.parse(launch);
+    assertEquals("json-run", result.path("run_id").asText());
+    assertEquals("SUCCEEDED", result.path("outcome").asText());
+    assertEquals("local", result.path("attempts").get(0).path("provider").asText());
+    assertTrue(result.path("attempts").get(0).path("billed_seconds").asDouble() > 0, launch.out());
+    assertTrue(launch.err().contains("SUCCEEDED in 1 attempt"), "progress goes to stderr: " + launch.err());
+
+    com.fasterxml.jackson.databind.JsonNode status = JsonOutputs.parse(FlashCliTest.run("status", "--json",
+        "--state-dir", dir));
+    assertEquals("json-run", status.get(0).path("run_id").asText());
+    assertEquals("SUCCEEDED", status.get(0).path("outcome").asText());
+    assertEquals(0, status.get(0).path("live_attempts").size());
+
+    com.fasterxml.jackson.databind.JsonNode logs = JsonOutputs.parse(FlashCliTest.run("logs", "json-run", "--json",
+        "--state-dir", dir));
+    assertEquals("hello json\n", logs.path("text").asText());
+    assertEquals(1, logs.path("attempt").asInt());
+
+    com.fasterxml.jackson.databind.JsonNode cancel = JsonOutputs.parse(FlashCliTest.run("cancel", "json-run", "--json",
+        "--state-dir", dir));
+    assertTrue(cancel.path("already_ended").asBoolean());
+    assertEquals("SUCCEEDED", cancel.path("outcome").asText());
+
+    com.fasterxml.jackson.databind.JsonNode sweep = JsonOutputs.parse(FlashCliTest.run("sweep", "--json",
+        "--state-dir", dir));
+    assertEquals("local", sweep.get(0).path("provider").asText());
+    assertEquals(0, sweep.get(0).path("failed").size());
+
+    com.fasterxml.jackson.databind.JsonNode providers = JsonOutputs.parse(FlashCliTest.run("providers", "--json",
+        "--state-dir", dir));
+    assertTrue(java.util.stream.StreamSupport.stream(providers.spliterator(), false)
+        .anyMatch(p -> p.path("id").asText().equals("local") && p.path("available").asBoolean()), providers.toString());
+  }
+
+  @Test
+  void runCommandsNameAnUnknownRunAndHowToListRuns() {
+    for (String command : new String[] {"logs", "cancel"}) {
+      FlashCliTest.Result r = FlashCliTest.run(command, "no-such-run", "--state-dir", state.toString());
+      assertEquals(2, r.code(), command + ": " + r.err());
+      assertTrue(r.err().contains("no run 'no-such-run'") && r.err().contains("--state-dir"), r.err());
+    }
+  }
+
+  @Test
   void logsFollowPrintsEveryAttemptUntilTheRunEnds() throws Exception {
     Path spec = state.resolve("ticks.json");
     java.nio.file.Files.writeString(spec, """
@@ -92,14 +145,14 @@ class RunCommandsTest {
   void launchNeedsASpecOrTheExample() {
     FlashCliTest.Result r = FlashCliTest.run("launch", "--state-dir", state.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("SPEC.json or --example"), r.err());
+    assertTrue(r.err().contains("give SPEC.json") && r.err().contains("--example"), r.err());
   }
 
   @Test
   void durationsReadShortAndIsoForms() {
-    assertEquals(Duration.ofMillis(250), CliState.parseDuration("250ms"));
-    assertEquals(Duration.ofSeconds(6), CliState.parseDuration("6s"));
-    assertEquals(Duration.ofMinutes(90), CliState.parseDuration("1h30m"));
-    assertEquals(Duration.ofSeconds(5), CliState.parseDuration("PT5S"));
+    assertEquals(Duration.ofMillis(250), CliUnits.duration("250ms"));
+    assertEquals(Duration.ofSeconds(6), CliUnits.duration("6s"));
+    assertEquals(Duration.ofMinutes(90), CliUnits.duration("1h30m"));
+    assertEquals(Duration.ofSeconds(5), CliUnits.duration("PT5S"));
   }
 }

@@ -67,7 +67,7 @@ class SchedulerCommandTest {
 
       Result noToken = run("scheduler", "cancel", id.group(1), "--server", url, "--token-file",
           Files.writeString(dir.resolve("wrong"), "not-the-token").toString());
-      assertEquals(1, noToken.code());
+      assertEquals(2, noToken.code(), "a wrong token is a usage error: fix the flag");
       assertTrue(noToken.err().contains("operator token is not the one"), noToken.err());
 
       Result cancel = run("scheduler", "cancel", id.group(1), "--reason", "not today", "--server", url,
@@ -76,7 +76,10 @@ class SchedulerCommandTest {
       assertTrue(cancel.out().contains("smoke-cpu: cancelled"), cancel.out());
 
       Result json = run("scheduler", "jobs", "--status", "cancelled", "--json", "--server", url);
-      assertTrue(json.out().contains("\"reason\":\"cancelled by operator: not today\""), json.out());
+      com.fasterxml.jackson.databind.JsonNode cancelled = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(json.out());
+      assertEquals(1, cancelled.size(), json.out());
+      assertEquals("cancelled by operator: not today", cancelled.get(0).path("reason").asText(), json.out());
 
       Result reload = run("scheduler", "reload", "--server", url, "--token-file", tokenFile.toString());
       assertEquals(0, reload.code(), reload.err());
