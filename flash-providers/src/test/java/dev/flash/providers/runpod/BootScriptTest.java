@@ -123,6 +123,8 @@ class BootScriptTest {
     assertEquals(143, exit.code(), "SIGTERM ended the workload: " + out);
     assertEquals("", exit.signal(), "the pod itself was not stopped");
     assertTrue(Files.exists(dir.resolve("runpodctl.args")), "the pod stops itself after the cap");
+    assertTrue(out.stream().noneMatch(l -> l.contains("heartbeat.json")),
+        "a worker that has not written a heartbeat yet is not an error on the console: " + out);
   }
 
   @Test

@@ -74,7 +74,8 @@ public final class BootScript {
         + "dl_pid=''\n"
         + "say start '{}'\n"
         + "( last=''; while sleep " + Math.max(1, heartbeatEvery.toSeconds()) + "; do\n"
-        + "    cur=\"$(tr -d '\\r\\n' < \"$D/heartbeat.json\" 2>/dev/null)\"\n"
+        // stderr is redirected before the file: a shell reports a missing input file before later redirections.
+        + "    cur=\"$(tr -d '\\r\\n' 2>/dev/null < \"$D/heartbeat.json\")\"\n"
         + "    if [ -n \"$cur\" ] && [ \"$cur\" != \"$last\" ]; then say heartbeat \"$cur\"; last=\"$cur\"; fi\n"
         + "  done ) &\n"
         + "relay_pid=$!\n"
