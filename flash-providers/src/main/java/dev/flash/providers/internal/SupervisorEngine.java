@@ -166,7 +166,7 @@ public final class SupervisorEngine implements AutoCloseable {
               a.endState().isPresent() ? "had ended but was not verified gone" : "cannot be supervised without the run's spec");
           destroyQuietly(p, h.get());
           ObjectNode rec = attemptRecord("torn_down", r.runId(), a.seed(), a.attempt(), a.name());
-          rec.put("verified", p.find(a.name()).isEmpty());
+          rec.put("verified", verifiedGone(p, a.name()));
           journal.append(rec);
         }
       }
@@ -924,6 +924,21 @@ public final class SupervisorEngine implements AutoCloseable {
         sweepLater(p, scope, when, round + 1);
       }
     }, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Whether {@code name} is verifiably gone; false when it still exists or the provider cannot say
+   * (an API fault during recovery must not abort it: the recovery's sweep reaps what is left).
+   */
+  private static boolean verifiedGone(Provider p, String name) {
+    for (int i = 1; i <= 3; i++) {
+      try {
+        return p.find(name).isEmpty();
+      } catch (RuntimeException e) {
+        LOG.warn("checking that {} is gone on {} failed (try {} of 3): {}", name, p.id(), i, e.getMessage());
+      }
+    }
+    return false;
   }
 
   private static void destroyQuietly(Provider p, JobHandle h) {
