@@ -150,6 +150,35 @@ class BoxRunCommandsTest {
     assertTrue(!r.err().contains(lambda.apiKey().reveal()), "the key is never printed");
   }
 
+  @Test
+  void sweepSkipsProvidersNotConfiguredHereAndSweepsTheOthers() throws Exception {
+    play(lambda, Box.SUCCEEDS);
+    Path local = Files.writeString(state.resolve("local.json"), """
+        {"run_id": "local-run", "model": "llama-3.1-8b", "resources": {"providers": ["local"]},
+         "workload": {"command": ["/bin/sh", "-c", "echo hello"]}}
+        """);
+    assertEquals(0, FlashCliTest.run(configured(), "launch", local.toString(), "--state-dir", state.toString()).code());
+    FlashCliTest.Result box = FlashCliTest.run(configured(), "launch", spec("box-run").toString(), "--provider",
+        "lambda", "--poll", "100ms", "--state-dir", state.toString());
+    assertEquals(0, box.code(), box.out() + box.err());
+
+    FlashCliTest.Result sweep = FlashCliTest.run(ProviderConfig.empty(), "sweep", "--state-dir", state.toString());
+    assertEquals(0, sweep.code(), sweep.out() + sweep.err());
+    assertTrue(sweep.out().contains("local: reaped 0"), sweep.out());
+    assertTrue(sweep.out().contains("lambda: skipped, not configured here: set lambda.api-key (env LAMBDA_API_KEY)"),
+        sweep.out());
+    JsonNode json = JsonOutputs.parse(FlashCliTest.run(ProviderConfig.empty(), "sweep", "--json", "--state-dir",
+        state.toString()));
+    assertEquals("local", json.get(0).path("provider").asText());
+    assertTrue(json.get(0).path("skipped").isNull(), json.toString());
+    assertEquals("lambda", json.get(1).path("provider").asText());
+    assertTrue(json.get(1).path("skipped").asText().contains("LAMBDA_API_KEY"), json.toString());
+
+    FlashCliTest.Result configuredSweep = FlashCliTest.run(configured(), "sweep", "--state-dir", state.toString());
+    assertEquals(0, configuredSweep.code(), configuredSweep.out() + configuredSweep.err());
+    assertTrue(configuredSweep.out().contains("lambda: reaped 0 [], kept 0, failed 0"), configuredSweep.out());
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** Lambda and Hyperstack pointed at their stubs (Lambda's launches unspaced), boxes reporting to the local store. */
