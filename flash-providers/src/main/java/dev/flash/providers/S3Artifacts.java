@@ -265,6 +265,22 @@ public final class S3Artifacts implements RemoteArtifacts {
     return "s3://" + bucket + "/" + key(attempt, file);
   }
 
+  /**
+   * Equal when both address the same objects: endpoint, bucket, prefix and URL style. Credentials,
+   * clocks and HTTP clients do not count, so two providers configured from the same settings (each
+   * with its own instance) are seen to share one store.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof S3Artifacts s && endpoint.equals(s.endpoint) && bucket.equals(s.bucket)
+        && prefix.equals(s.prefix) && pathStyle == s.pathStyle;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(endpoint, bucket, prefix, pathStyle);
+  }
+
   @Override
   public String toString() {
     return "S3Artifacts[" + endpoint + " bucket=" + bucket + " prefix=" + prefix + " key=" + accessKeyId + "]";

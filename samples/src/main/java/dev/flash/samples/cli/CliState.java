@@ -23,6 +23,9 @@ final class CliState {
       description = "Journal, local attempts and worker reports (default: ${DEFAULT-VALUE}).")
   Path dir;
 
+  /** Provider settings: the environment, or what a test hands in ({@link FlashCli#commandLine(ProviderConfig)}). */
+  ProviderConfig config = ProviderConfig.fromEnvironment();
+
   Path journal() {
     return dir;
   }
@@ -35,7 +38,17 @@ final class CliState {
   Providers providers(Optional<Duration> preemptFirstAttemptAfter) {
     LocalProvider.Builder local = LocalProvider.builder().workDir(dir.resolve("local")).cancelGrace(Duration.ofSeconds(5));
     preemptFirstAttemptAfter.ifPresent(d -> local.preempt(1, d));
-    return Providers.builder().config(ProviderConfig.fromEnvironment()).register(local.build()).build();
+    return Providers.builder().config(config).register(local.build()).build();
+  }
+
+  /** Why provider {@code id} cannot be used here (not registered, or not configured); empty when it can. */
+  static Optional<String> unusable(Providers providers, String id) {
+    Optional<Providers.Entry> entry = providers.list().stream().filter(e -> e.id().equals(id)).findFirst();
+    if (entry.isEmpty()) {
+      return Optional.of("not registered here" + DidYouMean.suggest(id, providers.ids())
+          .map(s -> " (did you mean '" + s + "'?)").orElse("") + "; registered: " + String.join(", ", providers.ids()));
+    }
+    return entry.get().unavailableReason().map(why -> "not configured here: " + why);
   }
 
   /** The run {@code runId} of this journal; a usage error naming the journal and how to list its runs otherwise. */
