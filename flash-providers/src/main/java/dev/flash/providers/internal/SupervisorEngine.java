@@ -807,7 +807,11 @@ public final class SupervisorEngine implements AutoCloseable {
         }
       }
       if (st.state() == RunState.SUCCEEDED) {
-        metrics = s.artifacts().done(c.ref).map(WorkerDone::metrics).orElse(Map.of());
+        Optional<WorkerDone> done = s.artifacts().done(c.ref);
+        metrics = done.map(WorkerDone::metrics).orElse(Map.of());
+        // The last heartbeat seen may predate the last steps: the worker's done report is its final word.
+        done.filter(d -> lastProgress.map(p -> p.step() < d.steps()).orElse(true)).ifPresent(d -> lastProgress =
+            Optional.of(new Progress("done", d.steps(), lastProgress.map(Progress::totalSteps).orElse(d.steps()), d.at())));
       }
       AttemptResult result = new AttemptResult(seed, c.ref.attempt(), c.ref.name(), c.offer, st.state(), failure, why,
           cost, c.launchedAt, c.endedAt);

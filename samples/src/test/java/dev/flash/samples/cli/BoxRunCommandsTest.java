@@ -71,6 +71,7 @@ class BoxRunCommandsTest {
     assertEquals("SUCCEEDED", result.path("outcome").asText(), launch.err());
     assertEquals("lambda", result.path("attempts").get(0).path("provider").asText());
     assertEquals(0.25, result.path("metrics").path("loss").asDouble(), "the box's DONE metrics, read from the store");
+    assertEquals(100, result.path("steps").asLong(), "the box's DONE steps, not its last heartbeat's");
     assertTrue(launch.err().contains("worker reports in S3Artifacts[" + s3.endpoint()), launch.err());
     assertTrue(launch.err().contains("50/100"), "the box's heartbeat shows as progress: " + launch.err());
 
