@@ -106,7 +106,16 @@ public final class RunSupervisor implements AutoCloseable {
    * (a corrected spec); a run with neither has its attempts torn down.
    */
   public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs) {
-    return engine.recover(specs);
+    return recover(specs, runId -> RunOptions.defaults());
+  }
+
+  /**
+   * {@link #recover(Function)} with the options (e.g. a listener) of each run it re-attaches, by run
+   * id. A run keeps the wall budget it was submitted with (the journal records it) unless its options
+   * here give another; its listener is the one given here.
+   */
+  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs, Function<String, RunOptions> options) {
+    return engine.recover(specs, Objects.requireNonNull(options));
   }
 
   /** {@link #recover(Function)} with the specs the journal recorded. */

@@ -151,4 +151,32 @@ class RecoveryDecisionsTest {
     assertEquals(2, cloud.launchCalls());
     cloud.assertNoLeaks();
   }
+
+  @Test
+  void aRecoveredRunKeepsItsWallBudgetAndReportsToTheListenerGivenOnRecovery() {
+    FakeCloud cloud = FakeCloud.builder().clock(clock).offer("a100-80gb-sxm", "eu", Money.usd("1.50"), 4)
+        .defaultJob(JobScript.succeedsAfter(Duration.ofHours(5))).build();
+    RunSupervisor first = supervisor(cloud);
+    first.submit(SupervisorOnFakeCloudTest.spec("rd-wall"), RunOptions.defaults().withWallBudget(Duration.ofHours(2)));
+    time.runFor(Duration.ofHours(1));
+    first.close();
+
+    time.restart();
+    List<RunResult> heard = new java.util.ArrayList<>();
+    try (RunSupervisor second = supervisor(cloud)) {
+      List<RunHandle> back = second.recover(id -> Optional.empty(),
+          id -> RunOptions.defaults().withListener(new RunListener() {
+            @Override
+            public void onFinished(RunResult r) {
+              heard.add(r);
+            }
+          }));
+      time.runFor(Duration.ofDays(1));
+      RunResult r = back.get(0).result().join();
+      assertEquals(RunOutcome.BUDGET_EXCEEDED, r.outcome(), "the 2 h wall budget outlived the restart: " + r.detail());
+      assertTrue(r.wall().compareTo(Duration.ofMinutes(122)) <= 0, r.wall().toString());
+      assertEquals(List.of(r), heard);
+    }
+    cloud.assertNoLeaks();
+  }
 }

@@ -131,7 +131,7 @@ public final class SupervisorEngine implements AutoCloseable {
    * supervised any more, then sweeps every provider the journal used for resources of its runs that
    * no live attempt owns.
    */
-  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs) {
+  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs, Function<String, RunOptions> options) {
     List<JsonNode> records = Journal.read(s.journalDir());
     JournalState state = JournalState.of(records);
     Decisions decided = Decisions.of(records);
@@ -177,7 +177,8 @@ public final class SupervisorEngine implements AutoCloseable {
         journal.append(rec);
         continue;
       }
-      Run run = new Run(spec.get(), RunOptions.defaults(), r.startedAt().orElse(s.clock().instant()));
+      Run run = new Run(spec.get(), decided.options(r.runId(), options.apply(r.runId())),
+          r.startedAt().orElse(s.clock().instant()));
       run.finishedCostMicros = r.costMicros();
       runs.put(r.runId(), run);
       for (Lane lane : run.lanes) {
@@ -973,18 +974,31 @@ public final class SupervisorEngine implements AutoCloseable {
    * What recovery needs beyond {@link JournalState}: the end an attempt was given before its teardown
    * ({@code attempt_ending}) and the outcome of each seed that finished ({@code seed_ended}).
    */
-  private record Decisions(Map<String, JsonNode> endings, Map<String, JsonNode> seedEnds) {
+  private record Decisions(Map<String, JsonNode> endings, Map<String, JsonNode> seedEnds,
+      Map<String, Duration> wallBudgets) {
     static Decisions of(List<JsonNode> records) {
       Map<String, JsonNode> endings = new HashMap<>();
       Map<String, JsonNode> seedEnds = new HashMap<>();
+      Map<String, Duration> wallBudgets = new HashMap<>();
       for (JsonNode n : records) {
         switch (n.path("event").asText()) {
           case "attempt_ending" -> endings.put(n.path("name").asText(), n);
           case "seed_ended" -> seedEnds.put(n.path("run_id").asText() + "/" + n.path("seed").asLong(), n);
+          case "run" -> {
+            if (n.hasNonNull("wall_budget_ms")) {
+              wallBudgets.put(n.path("run_id").asText(), Duration.ofMillis(n.path("wall_budget_ms").asLong()));
+            }
+          }
           default -> { }
         }
       }
-      return new Decisions(endings, seedEnds);
+      return new Decisions(endings, seedEnds, wallBudgets);
+    }
+
+    /** The options a recovered run goes on with: the caller's, with the wall budget given at submission. */
+    RunOptions options(String runId, RunOptions given) {
+      Duration wall = wallBudgets.get(runId);
+      return given.wallBudget().isEmpty() && wall != null ? given.withWallBudget(wall) : given;
     }
 
     Optional<JsonNode> ending(String attemptName) {
