@@ -3,6 +3,7 @@ package dev.flash.samples.cli;
 import dev.flash.core.DidYouMean;
 import dev.flash.core.spi.ProviderConfig;
 import dev.flash.providers.Providers;
+import dev.flash.providers.RunArtifacts;
 import dev.flash.providers.RunSummary;
 import dev.flash.providers.RunSupervisor;
 import dev.flash.providers.local.LocalProvider;
@@ -49,6 +50,12 @@ final class CliState {
           .map(s -> " (did you mean '" + s + "'?)").orElse("") + "; registered: " + String.join(", ", providers.ids()));
     }
     return entry.get().unavailableReason().map(why -> "not configured here: " + why);
+  }
+
+  /** The supervisor every run command uses: this state directory's journal, workers reporting to {@code reports}. */
+  RunSupervisor supervisor(Providers providers, RunArtifacts reports, Duration poll) {
+    return RunSupervisor.builder(providers).journal(journal()).artifacts(reports).pollInterval(poll)
+        .stallTimeout(Duration.ofMinutes(5)).cancelGrace(Duration.ofSeconds(10)).build();
   }
 
   /** The run {@code runId} of this journal; a usage error naming the journal and how to list its runs otherwise. */

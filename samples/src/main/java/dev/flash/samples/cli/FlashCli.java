@@ -78,6 +78,7 @@ public final class FlashCli implements Runnable {
     cli.addSubcommand(new StatusCommand());
     cli.addSubcommand(new LogsCommand());
     cli.addSubcommand(new CancelCommand());
+    cli.addSubcommand(new RecoverCommand());
     cli.addSubcommand(new SweepCommand());
     cli.addSubcommand(new ProvidersCommand());
     // issue 9 (samples2): realized spend per run, and the shell completion script

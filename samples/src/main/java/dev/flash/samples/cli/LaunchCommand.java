@@ -107,8 +107,7 @@ final class LaunchCommand implements Callable<Integer> {
       Optional<Duration> preempt) {
     PrintWriter progressOut = json ? cli.getErr() : cli.getOut();
     boolean live = !json && Terminal.interactive(plain);
-    try (RunSupervisor supervisor = RunSupervisor.builder(providers).journal(state.journal()).artifacts(reports)
-             .pollInterval(poll).stallTimeout(Duration.ofMinutes(5)).cancelGrace(Duration.ofSeconds(10)).build();
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, poll);
          ProgressView view = new ProgressView(progressOut, live, Clock.systemUTC(),
              live ? Terminal.width() : Integer.MAX_VALUE)) {
       progressOut.printf("run %s: journal %s%s%s%n", run.runId(), state.journal().toAbsolutePath().normalize(),

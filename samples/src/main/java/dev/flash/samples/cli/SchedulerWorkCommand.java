@@ -100,9 +100,7 @@ final class SchedulerWorkCommand implements java.util.concurrent.Callable<Intege
   }
 
   private int serve(PrintWriter out, Providers providers, RunArtifacts reports, String id) {
-    try (RunSupervisor supervisor = RunSupervisor.builder(providers).journal(state.journal()).artifacts(reports)
-             .pollInterval(Duration.ofMillis(250)).stallTimeout(Duration.ofMinutes(5))
-             .cancelGrace(Duration.ofSeconds(10)).build()) {
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, Duration.ofMillis(250))) {
       WorkerCapability me = WorkerCapability.detect(id, providerIds);
       AtomicReference<DispatchOutcome> last = new AtomicReference<>();
       boolean live = !json && Terminal.interactive(plain);
