@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,12 +57,8 @@ final class LaunchCommand implements Callable<Integer> {
       description = "Local provider: kill the first attempt this long after launch, as a spot preemption would.")
   Duration preemptAfter;
 
-  @Option(names = "--poll", defaultValue = "250ms", paramLabel = "DURATION", converter = CliUnits.DurationConverter.class,
-      description = "How often to poll the attempt (default ${DEFAULT-VALUE}).")
-  Duration poll;
-
-  @Option(names = "--plain", description = "Plain progress lines even on a terminal (no redrawing).")
-  boolean plain;
+  @Mixin
+  Foreground foreground;
 
   @Option(names = "--json", description = "Print the run's result as JSON on standard output; progress goes to "
       + "standard error as plain lines.")
@@ -83,9 +78,7 @@ final class LaunchCommand implements Callable<Integer> {
     if (example && nodes < 1) {
       throw new CommandLine.ParameterException(cli, "--nodes must be at least 1, got " + nodes);
     }
-    if (poll.isNegative() || poll.isZero()) {
-      throw new CommandLine.ParameterException(cli, "--poll must be positive, e.g. --poll 250ms");
-    }
+    foreground.validate(cli);
     if (preemptAfter != null && (preemptAfter.isNegative() || preemptAfter.isZero())) {
       throw new CommandLine.ParameterException(cli, "--preempt-after must be positive, e.g. --preempt-after 6s");
     }
@@ -106,8 +99,8 @@ final class LaunchCommand implements Callable<Integer> {
   private int supervise(CommandLine cli, RunSpec run, Providers providers, RunArtifacts reports,
       Optional<Duration> preempt) {
     PrintWriter progressOut = json ? cli.getErr() : cli.getOut();
-    boolean live = !json && Terminal.interactive(plain);
-    try (RunSupervisor supervisor = state.supervisor(providers, reports, poll);
+    boolean live = !json && Terminal.interactive(foreground.plain);
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, foreground.poll);
          ProgressView view = new ProgressView(progressOut, live, Clock.systemUTC(),
              live ? Terminal.width() : Integer.MAX_VALUE)) {
       progressOut.printf("run %s: journal %s%s%s%n", run.runId(), state.journal().toAbsolutePath().normalize(),
@@ -116,13 +109,13 @@ final class LaunchCommand implements Callable<Integer> {
       progressOut.flush();
       RunHandle handle = supervisor.submit(run, RunOptions.defaults().withListener(view));
       view.attach(handle::spent);
-      Thread hook = new Thread(() -> {
-        handle.cancel();
-        handle.result().completeOnTimeout(null, 15, TimeUnit.SECONDS).join();
-      }, "flash-cancel-on-exit");
-      Runtime.getRuntime().addShutdownHook(hook);
-      RunResult result = handle.await();
-      Runtime.getRuntime().removeShutdownHook(hook);
+      Runnable stopCancelling = Foreground.cancelOnExit(List.of(handle));
+      RunResult result;
+      try {
+        result = handle.await();
+      } finally {
+        stopCancelling.run();
+      }
       if (json) {
         CliJson.print(cli.getOut(), RunJson.result(result));
       }

@@ -11,14 +11,12 @@ import dev.flash.providers.RunSupervisor;
 import dev.flash.samples.internal.RunJson;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,12 +40,8 @@ final class RecoverCommand implements Callable<Integer> {
   @Mixin
   CliState state;
 
-  @Option(names = "--poll", defaultValue = "250ms", paramLabel = "DURATION", converter = CliUnits.DurationConverter.class,
-      description = "How often to poll each attempt (default ${DEFAULT-VALUE}).")
-  Duration poll;
-
-  @Option(names = "--plain", description = "Plain progress lines even on a terminal (no redrawing).")
-  boolean plain;
+  @Mixin
+  Foreground foreground;
 
   @Option(names = "--json", description = "Print the runs' results as a JSON array on standard output; progress goes "
       + "to standard error as plain lines.")
@@ -56,9 +50,7 @@ final class RecoverCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandLine cli = spec.commandLine();
-    if (poll.isNegative() || poll.isZero()) {
-      throw new CommandLine.ParameterException(cli, "--poll must be positive, e.g. --poll 250ms");
-    }
+    foreground.validate(cli);
     PrintWriter progressOut = json ? cli.getErr() : cli.getOut();
     List<RunSummary> unfinished = RunSupervisor.runs(state.journal()).stream().filter(r -> r.outcome().isEmpty())
         .toList();
@@ -83,9 +75,9 @@ final class RecoverCommand implements Callable<Integer> {
   private int supervise(CommandLine cli, PrintWriter progressOut, Providers providers, RunArtifacts reports,
       int expected) {
     // One status line can be redrawn in place; several runs print plain lines.
-    boolean live = !json && expected == 1 && Terminal.interactive(plain);
+    boolean live = !json && expected == 1 && Terminal.interactive(foreground.plain);
     Map<String, ProgressView> views = new HashMap<>();
-    try (RunSupervisor supervisor = state.supervisor(providers, reports, poll)) {
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, foreground.poll)) {
       progressOut.printf("recovering %d unfinished run%s from the journal %s%n", expected, expected == 1 ? "" : "s",
           state.journal().toAbsolutePath().normalize());
       progressOut.flush();
@@ -95,16 +87,15 @@ final class RecoverCommand implements Callable<Integer> {
         return RunOptions.defaults().withListener(view);
       });
       handles.forEach(h -> views.get(h.runId()).attach(h::spent));
-      Thread hook = new Thread(() -> handles.forEach(h -> {
-        h.cancel();
-        h.result().completeOnTimeout(null, 15, TimeUnit.SECONDS).join();
-      }), "flash-cancel-on-exit");
-      Runtime.getRuntime().addShutdownHook(hook);
       List<RunResult> results = new ArrayList<>();
-      for (RunHandle h : handles) {
-        results.add(h.await());
+      Runnable stopCancelling = Foreground.cancelOnExit(handles);
+      try {
+        for (RunHandle h : handles) {
+          results.add(h.await());
+        }
+      } finally {
+        stopCancelling.run();
       }
-      Runtime.getRuntime().removeShutdownHook(hook);
       if (json) {
         ArrayNode out = CliJson.array();
         results.forEach(r -> out.add(RunJson.result(r)));
