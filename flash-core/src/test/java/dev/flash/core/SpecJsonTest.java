@@ -126,6 +126,15 @@ class SpecJsonTest {
     assertEquals("\"bf61\" is not a known precision; did you mean 'bf16'? (one of: bf16, fp16, fp32, amp_bf16, "
         + "amp_fp16)", byPath.get("$.training.precision"));
     assertEquals("must be a whole number, got the number 2.5", byPath.get("$.resources.gpu_count"));
+    SpecValidationException swapped = assertThrows(SpecValidationException.class, () -> SpecJson.readRunSpec("""
+        {"run_id": "swap-1", "model": "llama-3.1-8b", "training": {"method": "qlora", "adaptation": "sft"},
+         "workload": {"command": ["python", "train.py"]}}
+        """));
+    assertEquals(List.of("$.training.method: \"qlora\" is not a known method; 'qlora' is an adaptation: write "
+            + "\"adaptation\": \"qlora\" (one of: sft, rl, pretrain)",
+        "$.training.adaptation: \"sft\" is not a known adaptation; 'sft' is a method: write \"method\": \"sft\" "
+            + "(one of: full, lora, qlora)"),
+        swapped.violations().stream().map(v -> v.path() + ": " + v.message()).toList());
     assertEquals("must be a string, got the number 3", byPath.get("$.workload.command[1]"));
     assertTrue(byPath.get("$.resources.wall_clock_cap").contains("'3 hours' is not a duration"),
         byPath.get("$.resources.wall_clock_cap"));

@@ -30,7 +30,7 @@ public record RunResult(String runId, RunOutcome outcome, String detail, List<At
     return outcome == RunOutcome.SUCCEEDED;
   }
 
-  /** Steps the run reached (from its last heartbeat), 0 when none was seen. */
+  /** Steps the run reached: from the worker's done report, else its last heartbeat; 0 when neither was seen. */
   public long steps() {
     return lastProgress.map(Progress::step).orElse(0L);
   }

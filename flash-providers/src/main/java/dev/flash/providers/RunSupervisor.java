@@ -106,7 +106,16 @@ public final class RunSupervisor implements AutoCloseable {
    * (a corrected spec); a run with neither has its attempts torn down.
    */
   public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs) {
-    return engine.recover(specs);
+    return recover(specs, runId -> RunOptions.defaults());
+  }
+
+  /**
+   * {@link #recover(Function)} with the options (e.g. a listener) of each run it re-attaches, by run
+   * id. A run keeps the wall budget it was submitted with (the journal records it) unless its options
+   * here give another; its listener is the one given here.
+   */
+  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs, Function<String, RunOptions> options) {
+    return engine.recover(specs, Objects.requireNonNull(options));
   }
 
   /** {@link #recover(Function)} with the specs the journal recorded. */
@@ -165,6 +174,22 @@ public final class RunSupervisor implements AutoCloseable {
    * only when no supervisor runs them). Resources of runs this journal does not know are never touched.
    */
   public static List<SweepReport> sweep(Path journalDir, Providers providers, boolean includeUnfinished) {
+    return sweep(journalDir, id -> Optional.of(providers.get(id)), includeUnfinished);
+  }
+
+  /**
+   * {@link #sweep(Path, Providers, boolean)} over these provider instances only: the providers the
+   * journal used that are not among them are not swept (a caller that cannot configure one of them
+   * still sweeps the others; the journal's providers are those of its runs' ledgers, {@link #runs}).
+   */
+  public static List<SweepReport> sweep(Path journalDir, List<? extends Provider> providers, boolean includeUnfinished) {
+    Map<String, Provider> byId = new java.util.LinkedHashMap<>();
+    providers.forEach(p -> byId.put(p.id(), p));
+    return sweep(journalDir, id -> Optional.ofNullable(byId.get(id)), includeUnfinished);
+  }
+
+  private static List<SweepReport> sweep(Path journalDir, Function<String, Optional<Provider>> providers,
+      boolean includeUnfinished) {
     JournalState state = SupervisorEngine.readState(journalDir);
     Set<String> active = new HashSet<>();
     if (!includeUnfinished) {
@@ -177,7 +202,7 @@ public final class RunSupervisor implements AutoCloseable {
     SweepScope scope = new SweepScope(state.runs().keySet(), active);
     List<SweepReport> reports = new ArrayList<>();
     for (String id : state.providersUsed()) {
-      reports.add(providers.get(id).sweep(scope));
+      providers.apply(id).ifPresent(p -> reports.add(p.sweep(scope)));
     }
     return reports;
   }

@@ -266,6 +266,22 @@ public final class S3Artifacts implements RemoteArtifacts {
   }
 
   /**
+   * Equal when both address the same objects: endpoint, bucket, prefix and URL style. Credentials,
+   * clocks and HTTP clients do not count, so two providers configured from the same settings (each
+   * with its own instance) are seen to share one store.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof S3Artifacts s && endpoint.equals(s.endpoint) && bucket.equals(s.bucket)
+        && prefix.equals(s.prefix) && pathStyle == s.pathStyle;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(endpoint, bucket, prefix, pathStyle);
+  }
+
+  /**
    * Names the access key by its last four characters, as {@code aws configure list} does: enough to
    * tell which key is configured, while the id (half of the credential pair, and enough to look up the
    * account it belongs to) stays out of logs and exceptions that quote the store.

@@ -53,6 +53,27 @@ class InstanceProviderFactoriesTest {
   }
 
   @Test
+  void providersFromTheSameSettingsReportToOneStoreThatTheRegistryHandsOut() {
+    ProviderConfig c = env(STORE, "LAMBDA_API_KEY", "secret_k", "HYPERSTACK_API_KEY", "hs-key");
+    try (Providers providers = Providers.builder().config(c).build()) {
+      RemoteArtifacts lambda = ((RemoteReportingProvider) providers.get("lambda")).artifacts();
+      RemoteArtifacts hyperstack = ((RemoteReportingProvider) providers.get("hyperstack")).artifacts();
+      assertEquals(lambda, hyperstack, "each factory builds its own instance of the same store");
+      assertEquals(lambda.hashCode(), hyperstack.hashCode());
+    }
+    RemoteArtifacts elsewhere = ((RemoteReportingProvider) new LambdaProviderFactory().create(
+        env(STORE, "LAMBDA_API_KEY", "secret_k", "FLASH_ARTIFACTS_S3_PREFIX", "team-b"))).artifacts();
+    RemoteArtifacts otherBucket = ((RemoteReportingProvider) new LambdaProviderFactory().create(
+        env(STORE, "LAMBDA_API_KEY", "secret_k", "FLASH_ARTIFACTS_S3_BUCKET", "other-runs"))).artifacts();
+    RemoteArtifacts otherKey = ((RemoteReportingProvider) new LambdaProviderFactory().create(
+        env(STORE, "LAMBDA_API_KEY", "secret_k", "FLASH_ARTIFACTS_S3_ACCESS_KEY_ID", "AKID2"))).artifacts();
+    RemoteArtifacts same = ((RemoteReportingProvider) new LambdaProviderFactory().create(
+        env(STORE, "LAMBDA_API_KEY", "secret_k"))).artifacts();
+    assertTrue(!same.equals(elsewhere) && !same.equals(otherBucket), "another prefix or bucket is another store");
+    assertEquals(same, otherKey, "credentials do not make another store");
+  }
+
+  @Test
   void badSettingsAreNamed() {
     ProviderConfig c = env(STORE, "LAMBDA_API_KEY", "k", "LAMBDA_OFFER_TTL", "soon", "LAMBDA_KEEP_AFTER_EXIT", "yes");
     String why = new LambdaProviderFactory().unavailableReason(c).orElseThrow();

@@ -130,4 +130,53 @@ class RecoveryDecisionsTest {
     assertEquals(2, cloud.launchCalls(), "one attempt per seed; the failed seed is not retried");
     cloud.assertNoLeaks();
   }
+
+  @Test
+  void aFindOutageDuringRecoveryDoesNotAbortIt() {
+    FakeCloud cloud = FakeCloud.builder().clock(clock).offer("a100-80gb-sxm", "eu", Money.usd("1.50"), 4)
+        .jobs(req -> req.seed() == 1 ? JobScript.failsAfter(Duration.ofMinutes(10), 3)
+            : JobScript.succeedsAfter(Duration.ofHours(3)))
+        .build();
+    cloud.failNext(FakeCloud.Op.FIND, 6, 503); // seed 1's teardown is never verified
+    RunSpec spec = RunSpec.builder().from(SupervisorOnFakeCloudTest.spec("rd-find-outage")).seeds(List.of(0L, 1L)).build();
+    RunSupervisor first = supervisor(cloud);
+    first.submit(spec);
+    time.runFor(Duration.ofHours(1)); // seed 1 ended unverified, seed 0 runs: then the process dies
+    first.close();
+
+    cloud.failNext(FakeCloud.Op.FIND, 3, 503); // and the restart's check of seed 1's attempt meets an outage
+    RunResult r = restartAndFinish(cloud);
+    assertEquals(RunOutcome.FAILED, r.outcome(), r.detail());
+    assertTrue(r.detail().startsWith("seed 1"), r.detail());
+    assertEquals(2, cloud.launchCalls());
+    cloud.assertNoLeaks();
+  }
+
+  @Test
+  void aRecoveredRunKeepsItsWallBudgetAndReportsToTheListenerGivenOnRecovery() {
+    FakeCloud cloud = FakeCloud.builder().clock(clock).offer("a100-80gb-sxm", "eu", Money.usd("1.50"), 4)
+        .defaultJob(JobScript.succeedsAfter(Duration.ofHours(5))).build();
+    RunSupervisor first = supervisor(cloud);
+    first.submit(SupervisorOnFakeCloudTest.spec("rd-wall"), RunOptions.defaults().withWallBudget(Duration.ofHours(2)));
+    time.runFor(Duration.ofHours(1));
+    first.close();
+
+    time.restart();
+    List<RunResult> heard = new java.util.ArrayList<>();
+    try (RunSupervisor second = supervisor(cloud)) {
+      List<RunHandle> back = second.recover(id -> Optional.empty(),
+          id -> RunOptions.defaults().withListener(new RunListener() {
+            @Override
+            public void onFinished(RunResult r) {
+              heard.add(r);
+            }
+          }));
+      time.runFor(Duration.ofDays(1));
+      RunResult r = back.get(0).result().join();
+      assertEquals(RunOutcome.BUDGET_EXCEEDED, r.outcome(), "the 2 h wall budget outlived the restart: " + r.detail());
+      assertTrue(r.wall().compareTo(Duration.ofMinutes(122)) <= 0, r.wall().toString());
+      assertEquals(List.of(r), heard);
+    }
+    cloud.assertNoLeaks();
+  }
 }

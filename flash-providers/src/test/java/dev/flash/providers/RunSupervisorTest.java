@@ -427,6 +427,26 @@ class RunSupervisorTest {
   }
 
   @Test
+  void aSweepOverSomeProvidersReapsTheirLeftoversAndLeavesTheOthersUntouched() {
+    ScriptedCloud alpha = new ScriptedCloud("alpha", time).offer("a100-80gb-sxm", "r1", 1.0).defaultJob(Job.hangs());
+    ScriptedCloud beta = new ScriptedCloud("beta", time).offer("a100-80gb-sxm", "r1", 1.0).defaultJob(Job.hangs());
+    RunSupervisor first = supervisor(alpha, beta).build();
+    for (String provider : List.of("alpha", "beta")) {
+      first.submit(RunSpec.builder().from(spec(provider + "-run"))
+          .resources(Resources.builder().providers(List.of(provider)).build()).build());
+    }
+    time.runFor(Duration.ofMinutes(5));
+    first.close(); // the supervisor dies; both attempts are left running
+    assertEquals(Set.of("flash-alpha-run-s0-a1"), alpha.live());
+
+    List<dev.flash.core.spi.SweepReport> reports = RunSupervisor.sweep(journal, List.of(alpha), true);
+    assertEquals(List.of("alpha"), reports.stream().map(dev.flash.core.spi.SweepReport::provider).toList());
+    assertEquals(List.of("flash-alpha-run-s0-a1"), reports.get(0).reaped());
+    assertEquals(Set.of(), alpha.live());
+    assertEquals(Set.of("flash-beta-run-s0-a1"), beta.live(), "a provider not given is not swept");
+  }
+
+  @Test
   void restartReattachesToALiveAttemptAndFinishesIt() {
     ScriptedCloud cloud = new ScriptedCloud("alpha", time).offer("a100-80gb-sxm", "r1", 1.0)
         .jobs(Job.succeedsAfter(Duration.ofHours(1)));

@@ -52,6 +52,7 @@ class WorkerProtocolTest {
         + "if [ \"$FLASH_ATTEMPT\" = 1 ]; then "
         + write("marker.json", "{\"status\":\"failed\",\"retriable\":true,\"error\":\"lost a device\",\"at\":\"" + at + "\"}")
         + "exit 1; fi; "
+        + write("heartbeat.json", "{\"stage\":\"train\",\"step\":5,\"total_steps\":10,\"at\":\"" + at + "\"}")
         + write("done.json", "{\"steps\":10,\"metrics\":{\"loss\":0.25},\"at\":\"" + at + "\"}")
         + write("marker.json", "{\"status\":\"ok\",\"retriable\":false,\"error\":\"\",\"at\":\"" + at + "\"}");
     RunResult r = run("protocol-retry", script);
@@ -60,6 +61,7 @@ class WorkerProtocolTest {
     assertEquals(Optional.of(FailureClass.STALLED), r.attempts().get(0).failure());
     assertTrue(r.attempts().get(0).detail().contains("lost a device"), r.attempts().get(0).detail());
     assertEquals(Map.of("loss", 0.25), r.metrics());
+    assertEquals(10, r.steps(), "the done report's steps, not the last heartbeat's");
   }
 
   @Test

@@ -205,14 +205,25 @@ public final class SpecReader {
     return o.build(b::build);
   }
 
+  /** "'qlora' is an adaptation: write "adaptation": "qlora"" when {@code value} is one of another field's values. */
+  private static <E extends Enum<E>> Optional<String> otherField(String value, E[] others, Function<E, String> jsonName,
+      String otherField) {
+    return Arrays.stream(others).map(jsonName).filter(value::equals).findFirst()
+        .map(v -> "'" + v + "' is " + (otherField.startsWith("a") ? "an " : "a ") + otherField + ": write \""
+            + otherField + "\": \"" + v + "\"");
+  }
+
   static Optional<TrainingSetup> trainingSetup(JsonNode node, String path, SpecCodec.Violations problems) {
     Obj o = Obj.open(node, path, problems, "a training setup", TRAINING_FIELDS, "");
     if (o == null) {
       return Optional.empty();
     }
     TrainingSetup.Builder b = TrainingSetup.builder();
-    o.choice("method", TrainingMethod.values(), TrainingMethod::jsonName).ifPresent(b::method);
-    o.choice("adaptation", Adaptation.values(), Adaptation::jsonName).ifPresent(b::adaptation);
+    // LoRA and QLoRA are adaptations of a method (SFT, RL, ...): a common slip is to give one for the other.
+    o.choice("method", TrainingMethod.values(), TrainingMethod::jsonName,
+        s -> otherField(s, Adaptation.values(), Adaptation::jsonName, "adaptation")).ifPresent(b::method);
+    o.choice("adaptation", Adaptation.values(), Adaptation::jsonName,
+        s -> otherField(s, TrainingMethod.values(), TrainingMethod::jsonName, "method")).ifPresent(b::adaptation);
     o.wholeInt("lora_rank").ifPresent(b::loraRank);
     o.wholeInt("lora_alpha").ifPresent(b::loraAlpha);
     o.list("lora_targets", Obj::string).ifPresent(b::loraTargets);
@@ -482,6 +493,12 @@ public final class SpecReader {
     }
 
     <E extends Enum<E>> Optional<E> choice(String field, E[] values, Function<E, String> jsonName) {
+      return choice(field, values, jsonName, s -> Optional.empty());
+    }
+
+    /** {@code hint}: a better explanation than "did you mean" for some unknown values (e.g. a value of another field). */
+    <E extends Enum<E>> Optional<E> choice(String field, E[] values, Function<E, String> jsonName,
+        Function<String, Optional<String>> hint) {
       return string(field).flatMap(s -> {
         for (E e : values) {
           if (jsonName.apply(e).equals(s)) {
@@ -490,7 +507,8 @@ public final class SpecReader {
         }
         List<String> names = Arrays.stream(values).map(jsonName).collect(Collectors.toList());
         problems.add(path(field), SpecCodec.quote(s) + " is not a known " + field
-            + DidYouMean.suggest(s, names).map(n -> "; did you mean '" + n + "'?").orElse("")
+            + hint.apply(s).or(() -> DidYouMean.suggest(s, names).map(n -> "did you mean '" + n + "'?"))
+                .map(h -> "; " + h).orElse("")
             + " (one of: " + String.join(", ", names) + ")");
         return Optional.empty();
       });

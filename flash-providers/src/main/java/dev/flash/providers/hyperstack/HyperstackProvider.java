@@ -8,9 +8,9 @@ import dev.flash.core.spi.LaunchRequest;
 import dev.flash.core.spi.LogChunk;
 import dev.flash.core.spi.OfferQuery;
 import dev.flash.core.spi.OwnedResource;
-import dev.flash.core.spi.Provider;
 import dev.flash.providers.ApiKeyPool;
 import dev.flash.providers.RemoteArtifacts;
+import dev.flash.providers.RemoteReportingProvider;
 import dev.flash.providers.RestClient;
 import dev.flash.providers.internal.boxes.BoxEngine;
 import dev.flash.providers.hyperstack.internal.HyperstackApi;
@@ -37,7 +37,7 @@ import java.util.Set;
  *   <li>Destroy deletes by id; 404 and 409 (deletion in progress) are success.
  * </ul>
  */
-public final class HyperstackProvider implements Provider {
+public final class HyperstackProvider implements RemoteReportingProvider {
   public static final String ID = HyperstackApi.ID;
 
   private final BoxEngine engine;
@@ -69,6 +69,7 @@ public final class HyperstackProvider implements Provider {
   }
 
   /** The store boxes report to; give the same one to the run supervisor. */
+  @Override
   public RemoteArtifacts artifacts() {
     return engine.store();
   }

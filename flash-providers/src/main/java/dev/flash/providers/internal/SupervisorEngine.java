@@ -131,7 +131,7 @@ public final class SupervisorEngine implements AutoCloseable {
    * supervised any more, then sweeps every provider the journal used for resources of its runs that
    * no live attempt owns.
    */
-  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs) {
+  public List<RunHandle> recover(Function<String, Optional<RunSpec>> specs, Function<String, RunOptions> options) {
     List<JsonNode> records = Journal.read(s.journalDir());
     JournalState state = JournalState.of(records);
     Decisions decided = Decisions.of(records);
@@ -166,7 +166,7 @@ public final class SupervisorEngine implements AutoCloseable {
               a.endState().isPresent() ? "had ended but was not verified gone" : "cannot be supervised without the run's spec");
           destroyQuietly(p, h.get());
           ObjectNode rec = attemptRecord("torn_down", r.runId(), a.seed(), a.attempt(), a.name());
-          rec.put("verified", p.find(a.name()).isEmpty());
+          rec.put("verified", verifiedGone(p, a.name()));
           journal.append(rec);
         }
       }
@@ -177,7 +177,8 @@ public final class SupervisorEngine implements AutoCloseable {
         journal.append(rec);
         continue;
       }
-      Run run = new Run(spec.get(), RunOptions.defaults(), r.startedAt().orElse(s.clock().instant()));
+      Run run = new Run(spec.get(), decided.options(r.runId(), options.apply(r.runId())),
+          r.startedAt().orElse(s.clock().instant()));
       run.finishedCostMicros = r.costMicros();
       runs.put(r.runId(), run);
       for (Lane lane : run.lanes) {
@@ -807,7 +808,11 @@ public final class SupervisorEngine implements AutoCloseable {
         }
       }
       if (st.state() == RunState.SUCCEEDED) {
-        metrics = s.artifacts().done(c.ref).map(WorkerDone::metrics).orElse(Map.of());
+        Optional<WorkerDone> done = s.artifacts().done(c.ref);
+        metrics = done.map(WorkerDone::metrics).orElse(Map.of());
+        // The last heartbeat seen may predate the last steps: the worker's done report is its final word.
+        done.filter(d -> lastProgress.map(p -> p.step() < d.steps()).orElse(true)).ifPresent(d -> lastProgress =
+            Optional.of(new Progress("done", d.steps(), lastProgress.map(Progress::totalSteps).orElse(d.steps()), d.at())));
       }
       AttemptResult result = new AttemptResult(seed, c.ref.attempt(), c.ref.name(), c.offer, st.state(), failure, why,
           cost, c.launchedAt, c.endedAt);
@@ -926,6 +931,21 @@ public final class SupervisorEngine implements AutoCloseable {
     }, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Whether {@code name} is verifiably gone; false when it still exists or the provider cannot say
+   * (an API fault during recovery must not abort it: the recovery's sweep reaps what is left).
+   */
+  private static boolean verifiedGone(Provider p, String name) {
+    for (int i = 1; i <= 3; i++) {
+      try {
+        return p.find(name).isEmpty();
+      } catch (RuntimeException e) {
+        LOG.warn("checking that {} is gone on {} failed (try {} of 3): {}", name, p.id(), i, e.getMessage());
+      }
+    }
+    return false;
+  }
+
   private static void destroyQuietly(Provider p, JobHandle h) {
     try {
       p.destroy(h);
@@ -954,18 +974,31 @@ public final class SupervisorEngine implements AutoCloseable {
    * What recovery needs beyond {@link JournalState}: the end an attempt was given before its teardown
    * ({@code attempt_ending}) and the outcome of each seed that finished ({@code seed_ended}).
    */
-  private record Decisions(Map<String, JsonNode> endings, Map<String, JsonNode> seedEnds) {
+  private record Decisions(Map<String, JsonNode> endings, Map<String, JsonNode> seedEnds,
+      Map<String, Duration> wallBudgets) {
     static Decisions of(List<JsonNode> records) {
       Map<String, JsonNode> endings = new HashMap<>();
       Map<String, JsonNode> seedEnds = new HashMap<>();
+      Map<String, Duration> wallBudgets = new HashMap<>();
       for (JsonNode n : records) {
         switch (n.path("event").asText()) {
           case "attempt_ending" -> endings.put(n.path("name").asText(), n);
           case "seed_ended" -> seedEnds.put(n.path("run_id").asText() + "/" + n.path("seed").asLong(), n);
+          case "run" -> {
+            if (n.hasNonNull("wall_budget_ms")) {
+              wallBudgets.put(n.path("run_id").asText(), Duration.ofMillis(n.path("wall_budget_ms").asLong()));
+            }
+          }
           default -> { }
         }
       }
-      return new Decisions(endings, seedEnds);
+      return new Decisions(endings, seedEnds, wallBudgets);
+    }
+
+    /** The options a recovered run goes on with: the caller's, with the wall budget given at submission. */
+    RunOptions options(String runId, RunOptions given) {
+      Duration wall = wallBudgets.get(runId);
+      return given.wallBudget().isEmpty() && wall != null ? given.withWallBudget(wall) : given;
     }
 
     Optional<JsonNode> ending(String attemptName) {

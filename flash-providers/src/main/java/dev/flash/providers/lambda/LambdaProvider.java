@@ -8,10 +8,10 @@ import dev.flash.core.spi.LaunchRequest;
 import dev.flash.core.spi.LogChunk;
 import dev.flash.core.spi.OfferQuery;
 import dev.flash.core.spi.OwnedResource;
-import dev.flash.core.spi.Provider;
 import dev.flash.core.spi.ResourceNames;
 import dev.flash.providers.ApiKeyPool;
 import dev.flash.providers.RemoteArtifacts;
+import dev.flash.providers.RemoteReportingProvider;
 import dev.flash.providers.RestClient;
 import dev.flash.providers.internal.boxes.BoxEngine;
 import dev.flash.providers.lambda.internal.LambdaApi;
@@ -38,7 +38,7 @@ import java.util.Set;
  *   <li>Cost: the launch price × time until terminate, in whole minutes (Lambda bills per minute).
  * </ul>
  */
-public final class LambdaProvider implements Provider {
+public final class LambdaProvider implements RemoteReportingProvider {
   public static final String ID = LambdaApi.ID;
 
   private final BoxEngine engine;
@@ -71,6 +71,7 @@ public final class LambdaProvider implements Provider {
   }
 
   /** The store boxes report to; give the same one to the run supervisor. */
+  @Override
   public RemoteArtifacts artifacts() {
     return engine.store();
   }

@@ -100,6 +100,12 @@ public final class BoxSim {
         + "}");
   }
 
+  /** The worker's end marker, as a worker that failed (retriably or not) writes it before exiting. */
+  public void marker(String id, boolean retriable, String error, String at) {
+    put(grants(id).url("U_MARKER"), "{\"status\":\"failed\",\"retriable\":" + retriable + ",\"error\":\"" + error
+        + "\",\"at\":\"" + at + "\"}");
+  }
+
   /** The workload ended: DONE (for code 0), then the exit record, as the agent orders them. */
   public void exit(String id, int code, String reason, String at) {
     Grants g = grants(id);

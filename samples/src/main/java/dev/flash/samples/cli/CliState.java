@@ -3,6 +3,7 @@ package dev.flash.samples.cli;
 import dev.flash.core.DidYouMean;
 import dev.flash.core.spi.ProviderConfig;
 import dev.flash.providers.Providers;
+import dev.flash.providers.RunArtifacts;
 import dev.flash.providers.RunSummary;
 import dev.flash.providers.RunSupervisor;
 import dev.flash.providers.local.LocalProvider;
@@ -23,6 +24,9 @@ final class CliState {
       description = "Journal, local attempts and worker reports (default: ${DEFAULT-VALUE}).")
   Path dir;
 
+  /** Provider settings: the environment, or what a test hands in ({@link FlashCli#commandLine(ProviderConfig)}). */
+  ProviderConfig config = ProviderConfig.fromEnvironment();
+
   Path journal() {
     return dir;
   }
@@ -35,7 +39,23 @@ final class CliState {
   Providers providers(Optional<Duration> preemptFirstAttemptAfter) {
     LocalProvider.Builder local = LocalProvider.builder().workDir(dir.resolve("local")).cancelGrace(Duration.ofSeconds(5));
     preemptFirstAttemptAfter.ifPresent(d -> local.preempt(1, d));
-    return Providers.builder().config(ProviderConfig.fromEnvironment()).register(local.build()).build();
+    return Providers.builder().config(config).register(local.build()).build();
+  }
+
+  /** Why provider {@code id} cannot be used here (not registered, or not configured); empty when it can. */
+  static Optional<String> unusable(Providers providers, String id) {
+    Optional<Providers.Entry> entry = providers.list().stream().filter(e -> e.id().equals(id)).findFirst();
+    if (entry.isEmpty()) {
+      return Optional.of("not registered here" + DidYouMean.suggest(id, providers.ids())
+          .map(s -> " (did you mean '" + s + "'?)").orElse("") + "; registered: " + String.join(", ", providers.ids()));
+    }
+    return entry.get().unavailableReason().map(why -> "not configured here: " + why);
+  }
+
+  /** The supervisor every run command uses: this state directory's journal, workers reporting to {@code reports}. */
+  RunSupervisor supervisor(Providers providers, RunArtifacts reports, Duration poll) {
+    return RunSupervisor.builder(providers).journal(journal()).artifacts(reports).pollInterval(poll)
+        .stallTimeout(Duration.ofMinutes(5)).cancelGrace(Duration.ofSeconds(10)).build();
   }
 
   /** The run {@code runId} of this journal; a usage error naming the journal and how to list its runs otherwise. */

@@ -2,6 +2,7 @@ package dev.flash.samples.cli;
 
 import dev.flash.core.FlashException;
 import dev.flash.core.SpecValidationException;
+import dev.flash.core.spi.ProviderConfig;
 import dev.flash.samples.scheduler.SchedulerHttpException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,10 +45,31 @@ public final class FlashCli implements Runnable {
 
   /** Runs the CLI with the given streams and returns the exit code (tests call this). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = commandLine();
+    return execute(commandLine(), out, err, args);
+  }
+
+  /** {@link #run} with these provider settings instead of the environment's (tests point providers at stubs). */
+  static int run(ProviderConfig config, PrintWriter out, PrintWriter err, String... args) {
+    return execute(commandLine(config), out, err, args);
+  }
+
+  private static int execute(CommandLine cli, PrintWriter out, PrintWriter err, String... args) {
     cli.setOut(out);
     cli.setErr(err);
     return cli.execute(args);
+  }
+
+  /** The command line whose run commands read provider settings from {@code config}. */
+  static CommandLine commandLine(ProviderConfig config) {
+    CommandLine cli = commandLine();
+    configure(cli, config);
+    return cli;
+  }
+
+  private static void configure(CommandLine cmd, ProviderConfig config) {
+    cmd.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
+        .filter(CliState.class::isInstance).forEach(s -> ((CliState) s).config = config);
+    cmd.getSubcommands().values().forEach(c -> configure(c, config));
   }
 
   static CommandLine commandLine() {
@@ -56,6 +78,7 @@ public final class FlashCli implements Runnable {
     cli.addSubcommand(new StatusCommand());
     cli.addSubcommand(new LogsCommand());
     cli.addSubcommand(new CancelCommand());
+    cli.addSubcommand(new RecoverCommand());
     cli.addSubcommand(new SweepCommand());
     cli.addSubcommand(new ProvidersCommand());
     // issue 9 (samples2): realized spend per run, and the shell completion script

@@ -3,6 +3,8 @@ package dev.flash.samples.cli;
 import dev.flash.core.Resources;
 import dev.flash.core.RunSpec;
 import dev.flash.providers.Providers;
+import dev.flash.providers.RemoteArtifacts;
+import dev.flash.providers.RunArtifacts;
 import dev.flash.providers.RunHandle;
 import dev.flash.providers.RunOptions;
 import dev.flash.providers.RunResult;
@@ -94,14 +96,22 @@ final class LaunchCommand implements Callable<Integer> {
           .build()).build();
     }
     Optional<Duration> preempt = Optional.ofNullable(preemptAfter);
+    try (Providers providers = state.providers(preempt)) {
+      RunArtifacts reports = ReportStores.forRun(cli, state, providers, run.resources().providers(),
+          "--provider ID (or the spec's resources.providers)");
+      return supervise(cli, run, providers, reports, preempt);
+    }
+  }
+
+  private int supervise(CommandLine cli, RunSpec run, Providers providers, RunArtifacts reports,
+      Optional<Duration> preempt) {
     PrintWriter progressOut = json ? cli.getErr() : cli.getOut();
     boolean live = !json && Terminal.interactive(plain);
-    try (Providers providers = state.providers(preempt);
-         RunSupervisor supervisor = RunSupervisor.builder(providers).journal(state.journal())
-             .pollInterval(poll).stallTimeout(Duration.ofMinutes(5)).cancelGrace(Duration.ofSeconds(10)).build();
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, poll);
          ProgressView view = new ProgressView(progressOut, live, Clock.systemUTC(),
              live ? Terminal.width() : Integer.MAX_VALUE)) {
-      progressOut.printf("run %s: journal %s%s%n", run.runId(), state.journal().toAbsolutePath().normalize(),
+      progressOut.printf("run %s: journal %s%s%s%n", run.runId(), state.journal().toAbsolutePath().normalize(),
+          reports instanceof RemoteArtifacts ? ", worker reports in " + reports : "",
           preempt.map(d -> ", preempting attempt 1 after " + d.toMillis() / 1000.0 + " s").orElse(""));
       progressOut.flush();
       RunHandle handle = supervisor.submit(run, RunOptions.defaults().withListener(view));

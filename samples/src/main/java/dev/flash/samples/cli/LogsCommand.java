@@ -3,9 +3,11 @@ package dev.flash.samples.cli;
 import dev.flash.core.FlashException;
 import dev.flash.core.spi.LogChunk;
 import dev.flash.providers.AttemptRef;
+import dev.flash.providers.Providers;
 import dev.flash.providers.RunArtifacts;
 import dev.flash.providers.RunSummary;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,16 +56,26 @@ final class LogsCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cli, "--attempt " + attempt + " does not exist: run " + runId + " has "
           + run.attempts() + " attempt" + (run.attempts() == 1 ? "" : "s") + "; use 1.." + Math.max(1, run.attempts()));
     }
-    RunArtifacts artifacts = RunArtifacts.directory(state.artifacts());
     int n = attempt != null ? attempt : Math.max(1, run.attempts());
-    if (!follow) {
-      if (run.attempts() < 1) {
-        throw new FlashException("run " + runId + " has not launched an attempt yet; wait for it, or follow it with "
-            + "flash logs " + runId + " --follow");
+    try (Providers providers = state.providers(Optional.empty())) {
+      if (!follow) {
+        if (run.attempts() < 1) {
+          throw new FlashException("run " + runId + " has not launched an attempt yet; wait for it, or follow it with "
+              + "flash logs " + runId + " --follow");
+        }
+        String tail = reports(providers, run, n).consoleTail(new AttemptRef(runId, seed, n), bytes);
+        print(out, n, tail, false);
+        if (tail.isEmpty()) {
+          explainEmpty(cli.getErr(), providers, run, n);
+        }
+        return FlashCli.OK;
       }
-      print(out, n, artifacts.consoleTail(new AttemptRef(runId, seed, n), bytes), false);
-      return FlashCli.OK;
+      return follow(cli, out, providers, run, n);
     }
+  }
+
+  private int follow(CommandLine cli, PrintWriter out, Providers providers, RunSummary run, int n) {
+    RunArtifacts artifacts = reports(providers, run, n);
     long offset = 0;
     while (true) {
       LogChunk chunk = artifacts.console(new AttemptRef(runId, seed, n), offset, 1 << 16);
@@ -76,6 +88,7 @@ final class LogsCommand implements Callable<Integer> {
       if (run.attempts() > n) {
         n++;
         offset = 0;
+        artifacts = reports(providers, run, n);
         if (!json) {
           out.printf("--- attempt %d ---%n", n);
         }
@@ -90,6 +103,27 @@ final class LogsCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** Where attempt {@code n} reported: the store of the provider it ran on (the ledger says which). */
+  private RunArtifacts reports(Providers providers, RunSummary run, int n) {
+    return provider(run, n).map(p -> ReportStores.forAttempt(state, providers, p))
+        .orElseGet(() -> RunArtifacts.directory(state.artifacts()));
+  }
+
+  private Optional<String> provider(RunSummary run, int n) {
+    return run.ledger().stream().filter(a -> a.seed() == seed && a.attempt() == n).findFirst()
+        .map(a -> a.offer().provider());
+  }
+
+  /** No console: when the attempt's provider cannot be used here, its reports may be in a store not read. */
+  private void explainEmpty(PrintWriter err, Providers providers, RunSummary run, int n) {
+    provider(run, n).ifPresent(p -> CliState.unusable(providers, p).ifPresent(why -> {
+      err.println("note: no console for attempt " + n + " in " + state.artifacts() + "; it ran on " + p + ", which is "
+          + why + ". If that provider's workers report to a store of their own (Lambda, Hyperstack), configure it "
+          + "as when the run was launched and run flash logs again.");
+      err.flush();
+    }));
   }
 
   private void print(PrintWriter out, int n, String text, boolean chunk) {

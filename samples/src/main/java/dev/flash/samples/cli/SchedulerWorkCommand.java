@@ -92,17 +92,20 @@ final class SchedulerWorkCommand implements java.util.concurrent.Callable<Intege
       throw new CommandLine.ParameterException(cli, "--worker-id '" + id + "' is not valid: use 1-64 letters, digits, "
           + "'.', '_' or '-', starting with a letter or digit");
     }
-    try (Providers providers = state.providers(Optional.empty());
-         RunSupervisor supervisor = RunSupervisor.builder(providers).journal(state.journal())
-             .pollInterval(Duration.ofMillis(250)).stallTimeout(Duration.ofMinutes(5))
-             .cancelGrace(Duration.ofSeconds(10)).build()) {
+    try (Providers providers = state.providers(Optional.empty())) {
       checkProviders(cli, providers);
+      RunArtifacts reports = ReportStores.forRun(cli, state, providers, providerIds, "--providers ID[,ID...]");
+      return serve(out, providers, reports, id);
+    }
+  }
+
+  private int serve(PrintWriter out, Providers providers, RunArtifacts reports, String id) {
+    try (RunSupervisor supervisor = state.supervisor(providers, reports, Duration.ofMillis(250))) {
       WorkerCapability me = WorkerCapability.detect(id, providerIds);
       AtomicReference<DispatchOutcome> last = new AtomicReference<>();
       boolean live = !json && Terminal.interactive(plain);
       int width = live ? Terminal.width() : Integer.MAX_VALUE;
-      SupervisorDispatcher dispatcher = SupervisorDispatcher.builder(supervisor,
-              RunArtifacts.directory(state.artifacts()), state.dir.resolve("outcomes"))
+      SupervisorDispatcher dispatcher = SupervisorDispatcher.builder(supervisor, reports, state.dir.resolve("outcomes"))
           .listener(job -> json ? RunListener.NONE : new ProgressView(out, live, Clock.systemUTC(), width))
           .build();
       Dispatcher reporting = job -> announce(out, job, dispatcher.start(job), last);

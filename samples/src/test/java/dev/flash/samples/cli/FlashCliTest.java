@@ -3,6 +3,7 @@ package dev.flash.samples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flash.core.spi.ProviderConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -18,6 +19,14 @@ class FlashCliTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = FlashCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** The CLI with these provider settings instead of the environment's. */
+  static Result run(ProviderConfig config, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = FlashCli.run(config, new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Result(code, out.toString(), err.toString());
   }
 
