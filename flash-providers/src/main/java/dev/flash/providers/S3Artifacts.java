@@ -281,9 +281,15 @@ public final class S3Artifacts implements RemoteArtifacts {
     return Objects.hash(endpoint, bucket, prefix, pathStyle);
   }
 
+  /**
+   * Names the access key by its last four characters, as {@code aws configure list} does: enough to
+   * tell which key is configured, while the id (half of the credential pair, and enough to look up the
+   * account it belongs to) stays out of logs and exceptions that quote the store.
+   */
   @Override
   public String toString() {
-    return "S3Artifacts[" + endpoint + " bucket=" + bucket + " prefix=" + prefix + " key=" + accessKeyId + "]";
+    String keyHint = accessKeyId.length() > 8 ? accessKeyId.substring(accessKeyId.length() - 4) : "";
+    return "S3Artifacts[" + endpoint + " bucket=" + bucket + " prefix=" + prefix + " key=****" + keyHint + "]";
   }
 
   /** Defaults: region {@code us-east-1}, prefix {@code flash}, path-style URLs, 30 s requests. */

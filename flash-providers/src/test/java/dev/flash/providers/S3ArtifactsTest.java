@@ -121,6 +121,14 @@ class S3ArtifactsTest {
   }
 
   @Test
+  void toStringNamesTheAccessKeyByItsLastFourCharactersOnly() {
+    String described = store.toString();
+    assertTrue(described.contains("key=****TEST"), described);
+    assertFalse(described.contains(FakeS3.ACCESS_KEY_ID), described);
+    assertFalse(described.contains(FakeS3.SECRET.reveal()), described);
+  }
+
+  @Test
   void namesAndFilesAreValidatedSoNoKeyEscapesTheAttempt() {
     assertThrows(IllegalArgumentException.class, () -> store.read("../other", "x.json"));
     assertThrows(IllegalArgumentException.class, () -> store.read(ref.name(), "../../x"));
