@@ -101,6 +101,37 @@ final class FakeDocker implements AutoCloseable {
     flag("run-fails", message.isPresent(), message.orElse(""));
   }
 
+  /**
+   * Waits until no {@code docker run} started by this JVM is still running (the provider starts them
+   * in the background), so what the fake holds can be counted.
+   */
+  void awaitRuns() {
+    for (int i = 0; i < 1000 && ProcessHandle.current().children().anyMatch(this::isRun); i++) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Removes a container behind the provider's back, as {@code docker rm -f} from a shell would. */
+  void removeBehindTheBack(String name) {
+    Path d = state.resolve("containers").resolve(name);
+    try {
+      Path pid = d.resolve("pid");
+      if (Files.exists(pid)) {
+        ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      try (Stream<Path> walk = Files.walk(d)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Ends every container process still running. */
   @Override
   public void close() {
@@ -114,6 +145,11 @@ final class FakeDocker implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
     }
+  }
+
+  private boolean isRun(ProcessHandle p) {
+    String[] args = p.info().arguments().orElse(new String[0]);
+    return args.length > 1 && args[0].equals(executable.toString()) && args[1].equals("run");
   }
 
   private void flag(String file, boolean on, String content) {
