@@ -44,8 +44,12 @@ final class FakeDocker implements AutoCloseable {
     return executable.toString();
   }
 
-  /** Every command line the client was given, in order, without the executable. */
+  /**
+   * Every command line the client was given, in order, without the executable; once the provider's
+   * background {@code docker run}s have finished, so a launch just returned is in the list.
+   */
   List<List<String>> calls() {
+    awaitRuns();
     Path f = state.resolve("calls");
     if (!Files.exists(f)) {
       return List.of();
