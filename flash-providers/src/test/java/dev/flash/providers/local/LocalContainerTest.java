@@ -244,47 +244,52 @@ class LocalContainerTest {
 
   // ---------------------------------------------------------------- outcomes
 
+  /** Runs {@code script} in a container to its end and checks that it is a job failure with this exit code. */
+  JobStatus jobFailure(String runId, String script, int exitCode) throws Exception {
+    LocalProvider p = provider();
+    JobStatus s = awaitTerminal(p, p.launch(request(p, runId, 1, shell(script))));
+    assertEquals(Optional.of(FailureClass.JOB_FAILED), s.failure(), s.toString());
+    assertEquals(exitCode, s.exitCode().getAsInt(), s.toString());
+    return s;
+  }
+
   @Test
   void aNonZeroExitIsAJobFailureWithItsCode() throws Exception {
-    LocalProvider p = provider();
-    JobStatus s = awaitTerminal(p, p.launch(request(p, "exit-3", 1, shell("exit 3"))));
-    assertEquals(Optional.of(FailureClass.JOB_FAILED), s.failure());
-    assertEquals(3, s.exitCode().getAsInt());
-    assertEquals("exited with code 3", s.detail());
+    assertEquals("exited with code 3", jobFailure("exit-3", "exit 3", 3).detail());
   }
 
   @Test
   void anOomKilledContainerSaysSo() throws Exception {
-    LocalProvider p = provider();
     // the fake reports OOMKilled when a container leaves ../oom beside its root
-    JobStatus s = awaitTerminal(p, p.launch(request(p, "oom", 1, shell("touch ../oom; kill -9 $$"))));
-    assertEquals(Optional.of(FailureClass.JOB_FAILED), s.failure());
-    assertEquals(137, s.exitCode().getAsInt());
-    assertTrue(s.detail().contains("out-of-memory"), s.detail());
+    String detail = jobFailure("oom", "touch ../oom; kill -9 $$", 137).detail();
+    assertTrue(detail.contains("out-of-memory"), detail);
   }
 
-  @Test
-  void cancelStopsWithTheGraceAndTheWorkloadSeesSigterm() throws Exception {
-    LocalProvider p = provider();
-    JobHandle h = p.launch(request(p, "cancel-term", 1,
-        shell("trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.05; done")));
-    awaitConsole(p, h, "ready");
-    p.cancel(h);
-    assertEquals(RunState.CANCELLED, awaitTerminal(p, h).state());
-    assertTrue(allLogs(p, h).contains("got-term"));
-    assertEquals(List.of(List.of("stop", "--time", "1", h.name())), docker.calls("stop"));
-  }
+  record Cancelled(JobStatus status, String console) {}
 
-  @Test
-  void cancelEscalatesToSigkillAfterTheGrace() throws Exception {
+  /** Cancels a container once its workload printed "ready" (its trap is set), and waits for its end. */
+  Cancelled cancelWhenReady(String runId, String script) throws Exception {
     LocalProvider p = provider();
-    JobHandle h = p.launch(request(p, "cancel-kill", 1,
-        shell("trap '' TERM; echo ready; while true; do sleep 0.05; done")));
+    JobHandle h = p.launch(request(p, runId, 1, shell(script + "; echo ready; while true; do sleep 0.05; done")));
     awaitConsole(p, h, "ready");
     p.cancel(h);
     JobStatus s = awaitTerminal(p, h);
     assertEquals(RunState.CANCELLED, s.state());
-    assertEquals(137, s.exitCode().getAsInt(), "killed after ignoring SIGTERM");
+    assertEquals(List.of(List.of("stop", "--time", "1", h.name())), docker.calls("stop"), "the 500 ms grace, rounded up");
+    return new Cancelled(s, allLogs(p, h));
+  }
+
+  @Test
+  void cancelStopsWithTheGraceAndTheWorkloadSeesSigterm() throws Exception {
+    Cancelled c = cancelWhenReady("cancel-term", "trap 'echo got-term; exit 0' TERM");
+    assertEquals(0, c.status().exitCode().getAsInt(), "the workload's own exit after SIGTERM");
+    assertTrue(c.console().contains("got-term"), c.console());
+  }
+
+  @Test
+  void cancelEscalatesToSigkillAfterTheGrace() throws Exception {
+    Cancelled c = cancelWhenReady("cancel-kill", "trap '' TERM");
+    assertEquals(137, c.status().exitCode().getAsInt(), "killed after ignoring SIGTERM");
   }
 
   @Test

@@ -16,6 +16,12 @@ down() {
 C="$STATE/containers"
 mkdir -p "$C"
 
+# sets d to container $1's directory, or fails as the engine does for a name it does not know
+container() {
+  d="$C/$1"
+  [ -d "$d" ] || { echo "Error response from daemon: No such container: $1" >&2; exit 1; }
+}
+
 # whether container $d has a process (a client killed half-way through run leaves a created container)
 started() {
   i=0
@@ -82,9 +88,7 @@ run)
   echo "fakeid-$name"
   ;;
 inspect)
-  name=$3
-  d="$C/$name"
-  [ -d "$d" ] || { echo "Error: No such object: $name" >&2; exit 1; }
+  container "$3"
   oom=false
   [ -f "$d/oom" ] && oom=true
   if [ -f "$d/exit" ]; then
@@ -97,8 +101,7 @@ inspect)
   ;;
 stop)
   secs=$2 name=$3
-  d="$C/$name"
-  [ -d "$d" ] || { echo "Error response from daemon: No such container: $name" >&2; exit 1; }
+  container "$name"
   if [ ! -f "$d/exit" ] && started; then
     kill -TERM "$(cat "$d/pid")" 2>/dev/null
     i=0
@@ -110,8 +113,7 @@ stop)
   ;;
 rm)
   name=$2
-  d="$C/$name"
-  [ -d "$d" ] || { echo "Error response from daemon: No such container: $name" >&2; exit 1; }
+  container "$name"
   if [ ! -f "$d/exit" ] && started; then
     kill -KILL "$(cat "$d/pid")" 2>/dev/null
     while [ ! -f "$d/exit" ]; do sleep 0.02; done
@@ -159,8 +161,8 @@ EOF
 logs)
   name=$2
   [ "$1" = "--follow" ] || name=$1
-  d="$C/$name"
-  [ -d "$d" ] && started || { echo "Error response from daemon: No such container: $name" >&2; exit 1; }
+  container "$name"
+  started || { echo "Error response from daemon: container $name is not running" >&2; exit 1; }
   exec tail -c +1 -s 0.02 -f --pid="$(cat "$d/pid")" "$d/log"
   ;;
 *)
