@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,6 +66,12 @@ import org.slf4j.LoggerFactory;
  *       capacity 0). They let a supervisor's fault handling be exercised with real processes.
  *   <li>Offers: one CPU offer at $0 (device memory = half this machine's RAM), plus GPU offers when
  *       {@code nvidia-smi} lists GPUs.
+ *   <li>A workload that names an image runs in a Docker container instead (container mode, see
+ *       {@link Builder#docker}): named after the attempt, labelled so that {@link #listOwned} finds it
+ *       from any control process on the same work directory, the worker protocol's directories
+ *       mounted at the same paths, variables passed by name only, {@code --gpus all} on a GPU offer.
+ *       Cancel is {@code docker stop}, destroy {@code docker rm -f}. Without a reachable Docker engine
+ *       such a launch is refused.
  * </ul>
  */
 public final class LocalProvider implements Provider {
@@ -73,7 +80,8 @@ public final class LocalProvider implements Provider {
   private static final String RECORD = "local.json";
   private static final String EXIT = "exit.json";
   private static final String GONE = "destroyed";
-  private static final String PREEMPT = "preempt";
+  static final String PREEMPT = "preempt";
+  static final String CPU_CLASS = "cpu";
   private static final String INJECT = ".inject";
   private static final List<String> INHERITED_ENV = List.of("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME", "USER");
 
@@ -91,8 +99,8 @@ public final class LocalProvider implements Provider {
     }
   }
 
-  /** Why a process ended, beyond its exit code. */
-  private enum EndReason { EXITED, CANCELLED, PREEMPTED, WALL_CAP, DESTROYED }
+  /** Why an attempt ended, beyond its exit code. */
+  enum EndReason { EXITED, CANCELLED, PREEMPTED, WALL_CAP, DESTROYED, START_FAILED }
 
   /** A live child this JVM started. */
   private static final class Child {
@@ -112,6 +120,7 @@ public final class LocalProvider implements Provider {
   private final List<Preemption> preemptions;
   private final Supplier<List<GpuOffer>> gpuProbe;
   private final Map<String, Child> children = new ConcurrentHashMap<>();
+  private final Containers containers;
   private final ScheduledExecutorService timers;
 
   private LocalProvider(Builder b) {
@@ -120,6 +129,7 @@ public final class LocalProvider implements Provider {
     this.cancelGrace = b.cancelGrace;
     this.preemptions = List.copyOf(b.preemptions);
     this.gpuProbe = b.gpuProbe;
+    this.containers = new Containers(new DockerCli(b.docker, System.getenv()), workDir, clock);
     this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "flash-local-timers");
       t.setDaemon(true);
@@ -143,7 +153,7 @@ public final class LocalProvider implements Provider {
   @Override
   public List<GpuOffer> offers(OfferQuery query) {
     List<GpuOffer> all = new ArrayList<>();
-    all.add(GpuOffer.builder().provider(ID).gpuClass("cpu").gpuCount(1)
+    all.add(GpuOffer.builder().provider(ID).gpuClass(CPU_CLASS).gpuCount(1)
         .gpuMemoryGib(hostMemoryGib() / 2).region("local").pricePerHour(Money.ZERO)
         .sku("cpu-" + Runtime.getRuntime().availableProcessors())
         .capacity(soldOut() ? OptionalInt.of(0) : OptionalInt.empty()).build());
@@ -157,11 +167,6 @@ public final class LocalProvider implements Provider {
 
   @Override
   public JobHandle launch(LaunchRequest request) {
-    if (request.workload().command().isEmpty()) {
-      throw new LaunchRejectedException(ID, "the local provider runs commands; workload " + request.name()
-          + " has only an image (give it a command, e.g. [\"java\", \"-jar\", \"train.jar\"])",
-          OptionalInt.empty(), false, Optional.empty());
-    }
     if (!request.offer().provider().equals(ID)) {
       throw new LaunchRejectedException(ID, "offer " + request.offer().describe() + " is not a local offer",
           OptionalInt.empty(), false, Optional.empty());
@@ -169,6 +174,12 @@ public final class LocalProvider implements Provider {
     if (soldOut()) {
       throw new LaunchRejectedException(ID, "no capacity (injected: " + workDir.resolve(INJECT).resolve("no-capacity")
           + " exists)", OptionalInt.empty(), true, Optional.empty());
+    }
+    boolean container = request.workload().image().isPresent();
+    if (container) {
+      containers.refusal(request).ifPresent(why -> {
+        throw new LaunchRejectedException(ID, why, OptionalInt.empty(), false, Optional.empty());
+      });
     }
     String fault = takeLaunchFault();
     if (fault.equals("fail")) {
@@ -179,51 +190,39 @@ public final class LocalProvider implements Provider {
     try {
       Files.createDirectories(workDir);
       Files.createDirectory(dir); // fails if this attempt was launched before: one launch per name
-      Path work = Files.createDirectories(dir.resolve("work"));
       Path console = request.artifactLocation().map(Path::of).orElse(dir).resolve(WorkerFiles.CONSOLE);
       Files.createDirectories(console.getParent());
-      List<String> argv = new ArrayList<>(request.workload().command());
-      argv.addAll(request.workload().args());
-      ProcessBuilder pb = new ProcessBuilder(argv).directory(work.toFile()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
-      Map<String, String> env = pb.environment();
-      Map<String, String> parent = Map.copyOf(env);
-      env.clear();
-      for (String k : INHERITED_ENV) {
-        if (parent.containsKey(k)) {
-          env.put(k, parent.get(k));
-        }
-      }
-      env.putAll(request.workload().env());
-      env.putAll(request.env());
-      for (Map.Entry<String, Secret> s : request.secrets().entrySet()) {
-        env.put(s.getKey(), s.getValue().reveal());
-      }
-      Instant launchedAt = clock.instant();
-      Process p = pb.start();
-      Child child = new Child(p, dir);
-      children.put(request.name(), child);
       ObjectNode rec = WorkerFiles.JSON.createObjectNode();
-      rec.put("name", request.name()).put("pid", p.pid()).put("launched_at", launchedAt.toString())
-          .put("process_start", p.info().startInstant().map(Instant::toString).orElse(""))
+      rec.put("name", request.name()).put("launched_at", clock.instant().toString())
           .put("price_micros_per_hour", request.offer().pricePerHour().micros())
           .put("console", console.toString()).put("gpu_class", request.offer().gpuClass());
+      Process p;
+      if (container) {
+        p = containers.start(request, dir, console, rec);
+        rec.put(Containers.ATTRIBUTE, request.name());
+      } else {
+        p = startProcess(request, Files.createDirectories(dir.resolve("work")), console);
+        Child child = new Child(p, dir);
+        children.put(request.name(), child);
+        p.onExit().thenRun(() -> recordExit(request.name(), child));
+      }
+      rec.put("pid", p.pid()).put("process_start", p.info().startInstant().map(Instant::toString).orElse(""));
       WorkerFiles.writeAtomically(dir.resolve(RECORD), rec.toString(), true);
-      p.onExit().thenRun(() -> recordExit(request.name(), child));
-      request.wallClockCap().ifPresent(cap -> timers.schedule(() -> kill(child, EndReason.WALL_CAP, Duration.ZERO),
+      JobHandle handle = handle(request.name(), rec);
+      request.wallClockCap().ifPresent(cap -> timers.schedule(() -> end(handle, EndReason.WALL_CAP, Duration.ZERO),
           cap.toMillis(), TimeUnit.MILLISECONDS));
       for (Preemption pre : preemptions) {
         if (pre.attempt() == request.attempt()) {
-          timers.schedule(() -> kill(child, EndReason.PREEMPTED, Duration.ZERO), pre.after().toMillis(),
+          timers.schedule(() -> end(handle, EndReason.PREEMPTED, Duration.ZERO), pre.after().toMillis(),
               TimeUnit.MILLISECONDS);
         }
       }
-      LOG.debug("local: started {} as pid {} in {}", request.name(), p.pid(), work);
+      LOG.debug("local: started {} as pid {}{}", request.name(), p.pid(), container ? " (docker run)" : "");
       if (fault.equals("lost-answer")) {
         throw new ProviderException(ID, "launch of " + request.name() + " has an unknown outcome (injected: the "
             + "answer was lost); reconcile with find(name)", true, null);
       }
-      return handle(request.name(), rec);
+      return handle;
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw new ProviderException(ID, "attempt " + request.name() + " was already launched in " + dir
           + "; find it with find(name) instead of launching it again", false, e);
@@ -233,6 +232,28 @@ public final class LocalProvider implements Provider {
       throw new LaunchRejectedException(ID, "cannot start " + request.name() + ": " + e.getMessage(),
           OptionalInt.empty(), false, Optional.empty());
     }
+  }
+
+  /** The workload's command as a child process whose environment is built from scratch. */
+  private static Process startProcess(LaunchRequest request, Path work, Path console) throws IOException {
+    List<String> argv = new ArrayList<>(request.workload().command());
+    argv.addAll(request.workload().args());
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(work.toFile()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
+    Map<String, String> env = pb.environment();
+    Map<String, String> parent = Map.copyOf(env);
+    env.clear();
+    for (String k : INHERITED_ENV) {
+      if (parent.containsKey(k)) {
+        env.put(k, parent.get(k));
+      }
+    }
+    env.putAll(request.workload().env());
+    env.putAll(request.env());
+    for (Map.Entry<String, Secret> s : request.secrets().entrySet()) {
+      env.put(s.getKey(), s.getValue().reveal());
+    }
+    return pb.start();
   }
 
   @Override
@@ -253,6 +274,9 @@ public final class LocalProvider implements Provider {
           Optional.empty(), Optional.empty(), false, null);
     }
     Optional<JsonNode> exit = WorkerFiles.read(dir.resolve(EXIT));
+    if (exit.isEmpty() && handle.attribute(Containers.ATTRIBUTE).isPresent()) {
+      return containers.poll(handle, dir);
+    }
     if (exit.isEmpty() && Files.exists(dir.resolve(PREEMPT))) {
       preemptByFile(handle, dir);
       exit = WorkerFiles.read(dir.resolve(EXIT));
@@ -285,9 +309,8 @@ public final class LocalProvider implements Provider {
 
   @Override
   public void cancel(JobHandle handle) {
-    Child child = children.get(handle.name());
-    if (child != null) {
-      kill(child, EndReason.CANCELLED, cancelGrace);
+    if (handle.attribute(Containers.ATTRIBUTE).isPresent() || children.containsKey(handle.name())) {
+      end(handle, EndReason.CANCELLED, cancelGrace);
     } else {
       pidHandle(handle).ifPresent(ProcessHandle::destroy);
     }
@@ -296,9 +319,18 @@ public final class LocalProvider implements Provider {
   @Override
   public void destroy(JobHandle handle) {
     Path dir = workDir.resolve(handle.name());
-    if (!Files.isDirectory(dir)) {
-      return; // already gone
+    if (handle.attribute(Containers.ATTRIBUTE).isPresent()) {
+      containers.destroy(handle, dir); // a container can outlive its attempt directory: ask docker even without one
+    } else if (Files.isDirectory(dir)) {
+      killProcess(handle);
     }
+    if (Files.isDirectory(dir)) {
+      WorkerFiles.writeAtomically(dir.resolve(GONE), clock.instant().toString(), true);
+    }
+    children.remove(handle.name());
+  }
+
+  private void killProcess(JobHandle handle) {
     Child child = children.get(handle.name());
     if (child != null) {
       kill(child, EndReason.DESTROYED, Duration.ZERO);
@@ -314,32 +346,33 @@ public final class LocalProvider implements Provider {
         ph.destroyForcibly();
       });
     }
-    WorkerFiles.writeAtomically(dir.resolve(GONE), clock.instant().toString(), true);
-    children.remove(handle.name());
   }
 
   @Override
   public List<OwnedResource> listOwned() {
-    if (!Files.isDirectory(workDir)) {
-      return List.of();
-    }
+    Map<String, Containers.Listed> listed = new LinkedHashMap<>();
+    containers.listIfEngine().forEach(c -> listed.put(c.name(), c));
     List<OwnedResource> owned = new ArrayList<>();
-    try (Stream<Path> dirs = Files.list(workDir)) {
-      for (Path dir : dirs.toList()) {
-        String name = dir.getFileName().toString();
-        if (!ResourceNames.isFlashName(name) || Files.exists(dir.resolve(GONE))) {
-          continue;
+    if (Files.isDirectory(workDir)) {
+      try (Stream<Path> dirs = Files.list(workDir)) {
+        for (Path dir : dirs.toList()) {
+          String name = dir.getFileName().toString();
+          Optional<JsonNode> rec = WorkerFiles.read(dir.resolve(RECORD));
+          if (!ResourceNames.isFlashName(name) || Files.exists(dir.resolve(GONE)) || rec.isEmpty()) {
+            continue;
+          }
+          JobHandle h = handle(name, rec.get());
+          Containers.Listed c = listed.remove(name);
+          String state = Files.exists(dir.resolve(EXIT)) ? "exited" : c != null ? c.state() : isAlive(h) ? "running" : "lost";
+          owned.add(new OwnedResource(name, h, state, h.attribute("launched_at").map(Instant::parse)));
         }
-        Optional<JsonNode> rec = WorkerFiles.read(dir.resolve(RECORD));
-        if (rec.isEmpty()) {
-          continue;
-        }
-        JobHandle h = handle(name, rec.get());
-        String state = Files.exists(dir.resolve(EXIT)) ? "exited" : isAlive(h) ? "running" : "lost";
-        owned.add(new OwnedResource(name, h, state, h.attribute("launched_at").map(Instant::parse)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + workDir, e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + workDir, e);
+    }
+    // Containers whose attempt directory is gone (destroyed as far as the directory knows, or deleted)
+    for (Containers.Listed c : listed.values()) {
+      owned.add(new OwnedResource(c.name(), c.handle(), c.state(), c.handle().attribute("launched_at").map(Instant::parse)));
     }
     return owned;
   }
@@ -358,11 +391,10 @@ public final class LocalProvider implements Provider {
 
   /** Kills the attempt now as a preemption would (SIGKILL, reported as PREEMPTED). */
   public void preemptNow(JobHandle handle) {
-    Child child = children.get(handle.name());
-    if (child == null) {
+    if (handle.attribute(Containers.ATTRIBUTE).isEmpty() && !children.containsKey(handle.name())) {
       throw new FlashException("attempt " + handle.name() + " is not a running child of this provider");
     }
-    kill(child, EndReason.PREEMPTED, Duration.ZERO);
+    end(handle, EndReason.PREEMPTED, Duration.ZERO);
   }
 
   @Override
@@ -386,9 +418,7 @@ public final class LocalProvider implements Provider {
       ph.descendants().forEach(ProcessHandle::destroyForcibly);
       ph.destroyForcibly();
     });
-    ObjectNode n = WorkerFiles.JSON.createObjectNode();
-    n.put("code", 137).put("reason", EndReason.PREEMPTED.name()).put("at", clock.instant().toString());
-    WorkerFiles.writeAtomically(dir.resolve(EXIT), n.toString(), true);
+    writeExit(dir, exitRecord(137, EndReason.PREEMPTED, clock.instant()));
   }
 
   private boolean soldOut() {
@@ -404,6 +434,18 @@ public final class LocalProvider implements Provider {
       return fault;
     } catch (IOException none) {
       return "";
+    }
+  }
+
+  /** Stops a container or a child of this JVM for {@code reason}, SIGKILL after {@code grace}. */
+  private void end(JobHandle handle, EndReason reason, Duration grace) {
+    if (handle.attribute(Containers.ATTRIBUTE).isPresent()) {
+      containers.stop(handle, workDir.resolve(handle.name()), reason, grace);
+      return;
+    }
+    Child child = children.get(handle.name());
+    if (child != null) {
+      kill(child, reason, grace);
     }
   }
 
@@ -432,14 +474,28 @@ public final class LocalProvider implements Provider {
       if (Files.exists(exit) || child.process.isAlive()) {
         return;
       }
-      ObjectNode n = WorkerFiles.JSON.createObjectNode();
-      n.put("code", child.process.exitValue()).put("reason", child.reason.name()).put("at", clock.instant().toString());
-      WorkerFiles.writeAtomically(exit, n.toString(), true);
+      writeExit(child.dir, exitRecord(child.process.exitValue(), child.reason, clock.instant()));
       LOG.debug("local: {} ended ({}, exit {})", name, child.reason, child.process.exitValue());
     }
   }
 
-  private static JobStatus statusOf(JsonNode exit) {
+  static ObjectNode exitRecord(int code, EndReason reason, Instant at) {
+    ObjectNode n = WorkerFiles.JSON.createObjectNode();
+    n.put("code", code).put("reason", reason.name()).put("at", at.toString());
+    return n;
+  }
+
+  /** Writes the attempt's exit record unless it has one; returns the record that holds. */
+  static synchronized JsonNode writeExit(Path dir, ObjectNode exit) {
+    Optional<JsonNode> before = WorkerFiles.read(dir.resolve(EXIT));
+    if (before.isPresent()) {
+      return before.get();
+    }
+    WorkerFiles.writeAtomically(dir.resolve(EXIT), exit.toString(), true);
+    return exit;
+  }
+
+  static JobStatus statusOf(JsonNode exit) {
     int code = exit.path("code").asInt(-1);
     EndReason reason = EndReason.valueOf(exit.path("reason").asText("EXITED"));
     JobStatus s = switch (reason) {
@@ -447,7 +503,10 @@ public final class LocalProvider implements Provider {
       case WALL_CAP -> JobStatus.failed(FailureClass.JOB_FAILED, "killed at its wall-clock cap");
       case CANCELLED, DESTROYED -> new JobStatus(RunState.CANCELLED, Optional.empty(), Optional.empty(),
           reason == EndReason.CANCELLED ? "cancelled" : "destroyed", OptionalInt.empty());
+      case START_FAILED -> JobStatus.failed(FailureClass.JOB_FAILED, exit.path("detail").asText("the container could not start"));
       case EXITED -> code == 0 ? JobStatus.of(RunState.SUCCEEDED)
+          : exit.path("oom_killed").asBoolean() ? JobStatus.failed(FailureClass.JOB_FAILED, "the kernel's out-of-memory "
+              + "killer ended the container (exit " + code + "): the workload needs more memory than this machine gave it")
           : JobStatus.failed(FailureClass.JOB_FAILED, "exited with code " + code);
     };
     return s.withExitCode(code);
@@ -469,7 +528,7 @@ public final class LocalProvider implements Provider {
   }
 
   /** The process of a handle, only if it is still the same process (pid not reused). */
-  private static Optional<ProcessHandle> pidHandle(JobHandle h) {
+  static Optional<ProcessHandle> pidHandle(JobHandle h) {
     Optional<ProcessHandle> ph = h.attribute("pid").map(Long::parseLong).flatMap(ProcessHandle::of);
     String started = h.attribute("process_start").orElse("");
     return ph.filter(p -> started.isEmpty()
@@ -499,6 +558,7 @@ public final class LocalProvider implements Provider {
     private Duration cancelGrace = Duration.ofSeconds(10);
     private final List<Preemption> preemptions = new ArrayList<>();
     private Supplier<List<GpuOffer>> gpuProbe = NvidiaSmi::offers;
+    private String docker = "docker";
 
     private Builder() {}
 
@@ -527,6 +587,15 @@ public final class LocalProvider implements Provider {
     /** Replaces the nvidia-smi probe (tests; machines with another GPU tool). */
     public Builder gpuProbe(Supplier<List<GpuOffer>> probe) {
       this.gpuProbe = Objects.requireNonNull(probe);
+      return this;
+    }
+
+    /**
+     * The Docker client that runs workloads naming an image (container mode): a name looked up on
+     * PATH or a path; default {@code docker}. Its engine must answer {@code docker version}.
+     */
+    public Builder docker(String executable) {
+      this.docker = Objects.requireNonNull(executable);
       return this;
     }
 

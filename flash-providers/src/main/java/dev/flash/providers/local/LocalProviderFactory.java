@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Makes the {@link LocalProvider}; always available. Setting {@code local.work-dir}
- * ({@code LOCAL_WORK_DIR}) chooses where attempts run.
+ * ({@code LOCAL_WORK_DIR}) chooses where attempts run, {@code local.docker} ({@code LOCAL_DOCKER})
+ * the Docker client for workloads that name an image.
  */
 public final class LocalProviderFactory implements ProviderFactory {
   @Override
@@ -18,7 +19,8 @@ public final class LocalProviderFactory implements ProviderFactory {
 
   @Override
   public String description() {
-    return "child processes on this machine (CPU offer at $0; GPUs when nvidia-smi lists them)";
+    return "child processes on this machine (CPU offer at $0; GPUs when nvidia-smi lists them); "
+        + "Docker containers for workloads that name an image";
   }
 
   @Override
@@ -30,6 +32,7 @@ public final class LocalProviderFactory implements ProviderFactory {
   public Provider create(ProviderConfig config) {
     LocalProvider.Builder b = LocalProvider.builder();
     config.get("local.work-dir").map(Path::of).ifPresent(b::workDir);
+    config.get("local.docker").ifPresent(b::docker);
     return b.build();
   }
 }

@@ -24,31 +24,58 @@ import java.util.stream.Stream;
 /**
  * Steers the local provider's "backend" (this machine) for the contract kit: real processes in a
  * temporary work directory, ended through a file the workload waits for, faults through the
- * provider's documented injection files.
+ * provider's documented injection files. In container mode the backend is a {@link FakeDocker}
+ * whose containers are real processes too.
  */
 final class LocalBackendDriver implements BackendDriver {
-  /** Waits until the driver writes an exit code into {@code exit-request}, then exits with it. */
-  static final Workload WORKLOAD = Workload.builder().addCommand("/bin/sh", "-c",
-      "echo started; while [ ! -f exit-request ]; do sleep 0.05; done; exit $(cat exit-request)").build();
+  /** Waits until the driver writes an exit code into {@code exit-request} in its directory, then exits with it. */
+  private static final String SCRIPT = "echo started; while [ ! -f exit-request ]; do sleep 0.05; done; "
+      + "exit $(cat exit-request)";
+  static final Workload WORKLOAD = Workload.builder().addCommand("/bin/sh", "-c", SCRIPT).build();
+  /** The same workload in a container (the fake runs it in the container's own directory). */
+  static final Workload CONTAINER_WORKLOAD = Workload.builder().image("ghcr.io/flash/contract-trainer:1")
+      .addCommand("/bin/sh", "-c", SCRIPT).build();
 
   private final Path workDir;
+  private final Optional<FakeDocker> docker;
+  private final Path dockerDir;
   private final LocalProvider outsider;
   private final List<String> foreign = new ArrayList<>();
   private int failedLaunches;
   private boolean pendingFail;
 
-  LocalBackendDriver() {
+  private LocalBackendDriver(boolean containers) {
     try {
       this.workDir = Files.createTempDirectory("flash-local-contract");
+      this.dockerDir = Files.createTempDirectory("flash-local-docker");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.outsider = LocalProvider.builder().workDir(workDir).gpuProbe(List::of).build();
+    this.docker = containers ? Optional.of(FakeDocker.in(dockerDir)) : Optional.empty();
+    this.outsider = LocalProvider.builder().workDir(workDir).docker(dockerExecutable()).gpuProbe(List::of).build();
+  }
+
+  /** Plain child processes; the provider gets no Docker client at all. */
+  static LocalBackendDriver processes() {
+    return new LocalBackendDriver(false);
+  }
+
+  /** Containers through a fake Docker client. */
+  static LocalBackendDriver containers() {
+    return new LocalBackendDriver(true);
+  }
+
+  private String dockerExecutable() {
+    return docker.map(FakeDocker::executable).orElse(dockerDir.resolve("no-docker").toString());
+  }
+
+  private Workload workload() {
+    return docker.isPresent() ? CONTAINER_WORKLOAD : WORKLOAD;
   }
 
   @Override
   public ProviderConfig config() {
-    return ProviderConfig.of(Map.of("local.work-dir", workDir.toString()), Map.of());
+    return ProviderConfig.of(Map.of("local.work-dir", workDir.toString(), "local.docker", dockerExecutable()), Map.of());
   }
 
   @Override
@@ -64,6 +91,11 @@ final class LocalBackendDriver implements BackendDriver {
   @Override
   public List<String> existingNames() {
     List<String> names = new ArrayList<>(foreign);
+    if (docker.isPresent()) {
+      docker.get().awaitRuns();
+      names.addAll(docker.get().containers());
+      return names;
+    }
     for (Path dir : attemptDirs()) {
       if (Files.exists(dir.resolve("local.json")) && !Files.exists(dir.resolve("destroyed"))) {
         names.add(dir.getFileName().toString());
@@ -75,6 +107,10 @@ final class LocalBackendDriver implements BackendDriver {
   @Override
   public int launchRequests() {
     consumeFailedLaunch();
+    if (docker.isPresent()) {
+      docker.get().awaitRuns();
+      return docker.get().calls("run").size() + failedLaunches;
+    }
     return (int) attemptDirs().stream().filter(d -> Files.exists(d.resolve("local.json"))).count() + failedLaunches;
   }
 
@@ -92,7 +128,7 @@ final class LocalBackendDriver implements BackendDriver {
     }
     LaunchRequest r = LaunchRequest.builder().runId(parsed.get().prefix().substring("flash-".length()))
         .seed(parsed.get().seed()).attempt(parsed.get().attempt()).offer(outsider.offers(OfferQuery.any()).get(0))
-        .workload(WORKLOAD).build();
+        .workload(workload()).build();
     outsider.launch(r);
   }
 
@@ -113,6 +149,11 @@ final class LocalBackendDriver implements BackendDriver {
 
   @Override
   public void vanish(JobHandle handle) {
+    if (docker.isPresent()) {
+      docker.get().awaitRuns();
+      docker.get().removeBehindTheBack(handle.name());
+      return;
+    }
     handle.attribute("pid").map(Long::parseLong).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
     deleteTree(workDir.resolve(handle.name()));
   }
@@ -159,8 +200,10 @@ final class LocalBackendDriver implements BackendDriver {
           .flatMap(f -> dev.flash.providers.internal.WorkerFiles.read(f))
           .map(n -> n.path("pid").asLong()).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
     }
+    docker.ifPresent(FakeDocker::close);
     outsider.close();
     deleteTree(workDir);
+    deleteTree(dockerDir);
   }
 
   /** A failed injected launch leaves no directory; count it when its fault file has been claimed. */
@@ -172,7 +215,9 @@ final class LocalBackendDriver implements BackendDriver {
   }
 
   private void requestExit(JobHandle handle, int code) {
-    touch(workDir.resolve(handle.name()).resolve("work").resolve("exit-request"), Integer.toString(code));
+    docker.ifPresent(FakeDocker::awaitRuns);
+    Path dir = docker.map(d -> d.root(handle.name())).orElse(workDir.resolve(handle.name()).resolve("work"));
+    touch(dir.resolve("exit-request"), Integer.toString(code));
   }
 
   private List<Path> attemptDirs() {

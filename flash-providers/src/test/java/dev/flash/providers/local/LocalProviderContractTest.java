@@ -15,7 +15,7 @@ class LocalProviderContractTest extends ProviderContract {
 
   @Override
   protected BackendDriver newDriver() {
-    return new LocalBackendDriver();
+    return LocalBackendDriver.processes();
   }
 
   @Override

@@ -37,7 +37,9 @@ class LocalProviderTest {
   LocalProvider provider;
 
   LocalProvider provider(LocalProvider.Builder b) {
-    provider = b.workDir(dir).gpuProbe(List::of).cancelGrace(Duration.ofMillis(500)).build();
+    // no Docker client: these plain-process tests never depend on this machine's engine (LocalContainerTest has the fake)
+    provider = b.workDir(dir).gpuProbe(List::of).cancelGrace(Duration.ofMillis(500))
+        .docker(dir.resolve("no-docker").toString()).build();
     return provider;
   }
 
@@ -184,15 +186,6 @@ class LocalProviderTest {
   }
 
   @Test
-  void imageOnlyWorkloadsAreCleanlyRejected() {
-    LocalProvider p = provider(LocalProvider.builder());
-    LaunchRequest r = LaunchRequest.builder().from(request(p, 1, "true"))
-        .workload(Workload.builder().image("ghcr.io/acme/train:1").build()).build();
-    assertThrows(LaunchRejectedException.class, () -> p.launch(r));
-    assertTrue(p.find(r.name()).isEmpty());
-  }
-
-  @Test
   void destroyIsIdempotentAndVerifiable() throws Exception {
     LocalProvider p = provider(LocalProvider.builder());
     JobHandle h = p.launch(request(p, 1, "sleep 30"));
@@ -207,7 +200,8 @@ class LocalProviderTest {
   void aNewProviderOnTheSameDirectoryReattachesAndReaps() throws Exception {
     LocalProvider first = provider(LocalProvider.builder());
     JobHandle h = first.launch(request(first, 1, "sleep 30"));
-    LocalProvider second = LocalProvider.builder().workDir(dir).gpuProbe(List::of).build();
+    LocalProvider second = LocalProvider.builder().workDir(dir).gpuProbe(List::of).docker(dir.resolve("no-docker").toString())
+        .build();
     try {
       JobHandle found = second.find(h.name()).orElseThrow();
       assertEquals(RunState.RUNNING, second.poll(found).state());
