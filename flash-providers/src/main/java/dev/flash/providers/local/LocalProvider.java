@@ -471,7 +471,8 @@ public final class LocalProvider implements Provider {
   private void recordExit(String name, Child child) {
     synchronized (child) {
       Path exit = child.dir.resolve(EXIT);
-      if (Files.exists(exit) || child.process.isAlive()) {
+      // A directory destroyed (or vanished) before the process was reaped stays gone: no exit record recreates it.
+      if (Files.exists(exit) || child.process.isAlive() || !Files.isDirectory(child.dir)) {
         return;
       }
       writeExit(child.dir, exitRecord(child.process.exitValue(), child.reason, clock.instant()));
