@@ -35,6 +35,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -75,6 +77,7 @@ public final class CheckpointStore implements AutoCloseable {
   private final FileChannel lockChannel;
   private final List<Path> cleanedAtOpen;
   private volatile Duration lastCommitDuration;
+  private Future<?> retention;
   private boolean closed;
 
   private CheckpointStore(Builder b) throws IOException {
@@ -264,6 +267,7 @@ public final class CheckpointStore implements AutoCloseable {
     if (closed) {
       return;
     }
+    awaitRetention();
     closed = true;
     workers.close();
     try {
@@ -304,7 +308,8 @@ public final class CheckpointStore implements AutoCloseable {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     lastCommitDuration = took;
     LOG.debug("committed step {} to {} in {} ms", step, dir, took.toMillis());
-    retain(step, replaced.filter(p -> !p.equals(payloadName)));
+    Optional<String> replacedPayload = replaced.filter(p -> !p.equals(payloadName));
+    retention = workers.inBackground(() -> retain(step, replacedPayload));
     return Verifier.checkpointOf(dir, manifest, m, m.files());
   }
 
@@ -313,6 +318,11 @@ public final class CheckpointStore implements AutoCloseable {
    * {@code keepEvery}-th; removes the rest, including steps above the committed one (a run that
    * resumed from an older checkpoint has abandoned them). Manifests go first, so an interruption
    * leaves only unreferenced payloads, which the next open removes.
+   *
+   * <p>Runs on a worker after {@code commit} has returned: the commit is durable already, and
+   * deleting old checkpoints (a directory fsync, and on file systems mounted with {@code discard}
+   * the freeing of their blocks) need not hold up the training loop. Every later call on the store
+   * waits for it first (ensureOpen), so no commit ever overlaps it.
    */
   private void retain(long committed, Optional<String> replacedPayload) {
     try {
@@ -351,9 +361,33 @@ public final class CheckpointStore implements AutoCloseable {
           ops.deleteRecursively(dir.resolve(p));
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.warn("retention in {} could not remove old checkpoints ({}); the next commit or open retries", dir,
           e.toString());
+    }
+  }
+
+  /** Waits, without giving up on an interrupt, for the retention of the last commit. */
+  private void awaitRetention() {
+    if (retention == null) {
+      return;
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        retention.get();
+        break;
+      } catch (InterruptedException e) {
+        // a commit racing a retention pass could see its manifest removed as "abandoned": wait on
+        interrupted = true;
+      } catch (ExecutionException e) {
+        LOG.warn("retention in {} failed", dir, e.getCause());
+        break;
+      }
+    }
+    retention = null;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -432,10 +466,12 @@ public final class CheckpointStore implements AutoCloseable {
     }
   }
 
+  /** Every call starts here: refuses a closed store and waits for the previous commit's retention. */
   private void ensureOpen() {
     if (closed) {
       throw new IllegalStateException("checkpoint store " + dir + " is closed");
     }
+    awaitRetention();
   }
 
   private static void requireReadable(Path source, boolean directory) {

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -167,13 +169,40 @@ class CheckpointStoreTest {
     assertEquals(11, entries().size(), entries().toString());
   }
 
+  /** Old checkpoints are removed after commit returns; the store's next call waits until they are gone. */
+  @Test
+  void retentionRunsAfterTheCommitHasReturned() throws Exception {
+    CountDownLatch deletes = new CountDownLatch(1);
+    IoHook held = (op, p) -> {
+      try {
+        if (op == IoOp.DELETE && !deletes.await(10, TimeUnit.SECONDS)) {
+          throw new IOException("test: deletes were never released");
+        }
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+    };
+    try (CheckpointStore store = CheckpointStore.builder(dir).keepLast(1).ioHook(held).open()) {
+      Checkpoint first = store.commit(1, bytes(1, 1000));
+      Checkpoint second = store.commit(2, bytes(2, 1000));
+      assertTrue(Files.exists(first.manifest()), "commit returned before removing step 1");
+      assertTrue(Files.exists(first.payload()));
+      deletes.countDown();
+      assertEquals(List.of(2L), store.steps());
+      assertFalse(Files.exists(first.manifest()));
+      assertFalse(Files.exists(first.payload()));
+      assertEquals(List.of(".flash-lock", second.payload().getFileName().toString(),
+          second.manifest().getFileName().toString()), entries());
+    }
+  }
+
   @Test
   void recommittingAStepReplacesItAtomically() throws Exception {
     try (CheckpointStore store = open()) {
       Checkpoint first = store.commit(5, bytes(1, 1000));
       Checkpoint second = store.commit(5, bytes(2, 2000));
-      assertFalse(Files.exists(first.payload()));
       assertEquals(second, store.latestVerified().latest().orElseThrow());
+      assertFalse(Files.exists(first.payload()));
       assertEquals(3, entries().size(), entries().toString());
     }
   }
