@@ -158,7 +158,7 @@ public final class CheckpointStore implements AutoCloseable {
         file.finish();
         return publish(m, temp, manifestTemp, start);
       } catch (IOException | RuntimeException | Error e) {
-        file.abandon();
+        file.abandon(e);
         throw e;
       }
     } catch (IOException e) {
@@ -215,7 +215,7 @@ public final class CheckpointStore implements AutoCloseable {
         writer.write(new DirectoryOutput(files::start));
         files.finishAll();
       } catch (IOException | RuntimeException | Error e) {
-        files.abandon();
+        files.abandon(e);
         throw e;
       }
       ops.fsyncTree(tempDir);
@@ -521,8 +521,9 @@ public final class CheckpointStore implements AutoCloseable {
       }
     }
 
-    void abandon() {
-      sink.drain();
+    /** Stops the file's work; a failure it hit besides {@code reported} is attached to that. */
+    void abandon(Throwable reported) {
+      sink.drain().filter(t -> t != reported).ifPresent(reported::addSuppressed);
       try {
         channel.close();
       } catch (IOException ignored) {
@@ -582,13 +583,13 @@ public final class CheckpointStore implements AutoCloseable {
       }
     }
 
-    void abandon() {
+    void abandon(Throwable reported) {
       if (current != null) {
-        current.abandon();
+        current.abandon(reported);
         current = null;
       }
       while (!syncing.isEmpty()) {
-        syncing.removeFirst().abandon();
+        syncing.removeFirst().abandon(reported);
       }
     }
 
