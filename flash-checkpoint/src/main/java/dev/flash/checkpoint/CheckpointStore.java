@@ -47,13 +47,15 @@ import org.slf4j.LoggerFactory;
  * A crash-safe checkpoint directory with one writer.
  *
  * <p>A commit writes the payload into a temp file in the directory through one FileChannel while
- * hashing it, fsyncs it, renames it into place, writes the manifest (step, size, sha256, created,
- * producer) the same way and fsyncs the directory. The manifest is the commit record: until it is
- * renamed into place the previous checkpoint is the latest, and a crash at any point leaves either
- * the old or the new checkpoint, never a torn one. Opening a store removes leftovers of interrupted
- * commits; {@link #latestVerified()} re-hashes and walks back past any checkpoint that does not
- * match its manifest. A failed fsync fails the commit and is never retried on the same file.
- * docs/CHECKPOINTS.md specifies the layout so non-JVM trainers can write and read it too.
+ * hashing it and fsyncs it; the manifest (step, size, sha256, created, producer) goes into a temp
+ * file of its own, written and fsynced while the payload's fsync is still running. Once both are
+ * durable the payload and then the manifest are renamed into place and the directory is fsynced;
+ * old checkpoints are removed after {@code commit} has returned. The manifest is the commit record:
+ * until it is renamed into place the previous checkpoint is the latest, and a crash at any point
+ * leaves either the old or the new checkpoint, never a torn one. Opening a store removes leftovers
+ * of interrupted commits; {@link #latestVerified()} re-hashes and walks back past any checkpoint
+ * that does not match its manifest. A failed fsync fails the commit and is never retried on the
+ * same file. docs/CHECKPOINTS.md specifies the layout so non-JVM trainers can write and read it too.
  *
  * <pre>{@code
  * try (CheckpointStore store = CheckpointStore.builder(dir).keepLast(3).keepEvery(1000).open()) {
