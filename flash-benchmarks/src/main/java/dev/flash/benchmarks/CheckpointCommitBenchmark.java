@@ -28,11 +28,12 @@ import java.util.stream.Stream;
  * either). Also prints the in-memory sha256 rate, the ceiling for any commit that
  * hashes every byte. {@code --floor} adds a third side to the 1 MiB rounds: the commit's
  * file-system calls alone (see {@link #protocolFloor}), what no implementation of the layout can
- * beat on that disk.
+ * beat on that disk. {@code --keep-last N} turns retention on, as a trainer runs the store: each
+ * commit then also removes the checkpoint N steps back.
  *
  * <pre>
  * java -cp flash-benchmarks/target/benchmarks.jar dev.flash.benchmarks.CheckpointCommitBenchmark \
- *     [--dir DIR] [--large-reps 7] [--small-reps 300] [--floor]
+ *     [--dir DIR] [--large-reps 7] [--small-reps 300] [--floor] [--keep-last N]
  * </pre>
  */
 public final class CheckpointCommitBenchmark {
@@ -45,6 +46,7 @@ public final class CheckpointCommitBenchmark {
     int largeReps = 7;
     int smallReps = 300;
     boolean floor = false;
+    int keepLast = 0;
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--floor")) {
         floor = true;
@@ -64,8 +66,11 @@ public final class CheckpointCommitBenchmark {
         case "--small-reps":
           smallReps = Integer.parseInt(args[i + 1]);
           break;
+        case "--keep-last":
+          keepLast = Integer.parseInt(args[i + 1]);
+          break;
         default:
-          throw new IllegalArgumentException("unknown option " + args[i] + "; use --dir, --large-reps, --small-reps, --floor");
+          throw new IllegalArgumentException("unknown option " + args[i] + "; use --dir, --large-reps, --small-reps, --floor, --keep-last");
       }
     }
     Files.createDirectories(dir);
@@ -74,10 +79,11 @@ public final class CheckpointCommitBenchmark {
     System.out.printf("java %s, %d cores, dir %s, load average %s%n", System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors(), dir, loadAverage());
     System.out.printf("sha256 in memory: %.0f MiB/s%n", sha256Rate(block));
-    compare(dir, "1 GiB", 1L << 30, block, largeReps, false);
-    compare(dir, "1 MiB", 1L << 20, block, smallReps, floor);
+    compare(dir, "1 GiB", 1L << 30, block, largeReps, false, keepLast);
+    compare(dir, "1 MiB", 1L << 20, block, smallReps, floor, keepLast);
+    System.out.println(keepLast > 0 ? "retention on: keep the last " + keepLast : "retention off");
     System.out.println("commit = temp file + sha256 while writing + fsync, overlapped with the manifest's temp file (written "
-        + "once the sha256 is known, fsync) + both renames + directory fsync; retention (off here) runs after it returns");
+        + "once the sha256 is known, fsync) + both renames + directory fsync; retention runs after it returns");
     System.out.println("load average at the end " + loadAverage());
   }
 
@@ -86,7 +92,8 @@ public final class CheckpointCommitBenchmark {
     long run(long step) throws IOException;
   }
 
-  private static void compare(Path dir, String label, long size, byte[] block, int reps, boolean floor)
+  /** {@code keepLast} 0: retention off. */
+  private static void compare(Path dir, String label, long size, byte[] block, int reps, boolean floor, int keepLast)
       throws IOException {
     Path storeDir = dir.resolve("store-" + size);
     Path floorDir = dir.resolve("floor-" + size);
@@ -97,9 +104,10 @@ public final class CheckpointCommitBenchmark {
     List<Double> pairRatios = new ArrayList<>();
     int warmup = Math.max(1, reps / 10);
     ExecutorService manifestThread = Executors.newSingleThreadExecutor();
-    // Retention off during the run (it deletes the previous checkpoint, as raw's untimed delete does):
+    // Retention off by default (it deletes the previous checkpoint, as raw's untimed delete does):
     // the figure is the commit protocol itself. The directory is emptied afterwards.
-    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(reps + warmup + 1).open()) {
+    int keep = keepLast > 0 ? keepLast : reps + warmup + 1;
+    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(keep).open()) {
       Files.createDirectories(floorDir);
       List<Side> sides = new ArrayList<>(List.of(step -> rawWrite(raw, size, block),
           step -> commit(store, step, size, block)));
