@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -13,6 +14,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -21,11 +26,14 @@ import java.util.stream.Stream;
  * one run. Pairs alternate which goes first, and an untimed pause after each measurement absorbs
  * the discard of deleted blocks; the figures are medians. Retention is off while measuring (the raw file's delete is not timed
  * either). Also prints the in-memory sha256 rate, the ceiling for any commit that
- * hashes every byte.
+ * hashes every byte. {@code --floor} adds a third side to the 1 MiB rounds: the commit's
+ * file-system calls alone (see {@link #protocolFloor}), what no implementation of the layout can
+ * beat on that disk. {@code --keep-last N} turns retention on, as a trainer runs the store: each
+ * commit then also removes the checkpoint N steps back.
  *
  * <pre>
  * java -cp flash-benchmarks/target/benchmarks.jar dev.flash.benchmarks.CheckpointCommitBenchmark \
- *     [--dir DIR] [--large-reps 7] [--small-reps 300]
+ *     [--dir DIR] [--large-reps 7] [--small-reps 300] [--floor] [--keep-last N]
  * </pre>
  */
 public final class CheckpointCommitBenchmark {
@@ -37,7 +45,17 @@ public final class CheckpointCommitBenchmark {
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "flash-commit-bench");
     int largeReps = 7;
     int smallReps = 300;
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    boolean floor = false;
+    int keepLast = 0;
+    for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--floor")) {
+        floor = true;
+        i--;
+        continue;
+      }
+      if (i + 1 == args.length) {
+        throw new IllegalArgumentException(args[i] + " needs a value");
+      }
       switch (args[i]) {
         case "--dir":
           dir = Path.of(args[i + 1]);
@@ -48,8 +66,11 @@ public final class CheckpointCommitBenchmark {
         case "--small-reps":
           smallReps = Integer.parseInt(args[i + 1]);
           break;
+        case "--keep-last":
+          keepLast = Integer.parseInt(args[i + 1]);
+          break;
         default:
-          throw new IllegalArgumentException("unknown option " + args[i] + "; use --dir, --large-reps, --small-reps");
+          throw new IllegalArgumentException("unknown option " + args[i] + "; use --dir, --large-reps, --small-reps, --floor, --keep-last");
       }
     }
     Files.createDirectories(dir);
@@ -58,45 +79,64 @@ public final class CheckpointCommitBenchmark {
     System.out.printf("java %s, %d cores, dir %s, load average %s%n", System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors(), dir, loadAverage());
     System.out.printf("sha256 in memory: %.0f MiB/s%n", sha256Rate(block));
-    compare(dir, "1 GiB", 1L << 30, block, largeReps);
-    compare(dir, "1 MiB", 1L << 20, block, smallReps);
-    System.out.println("commit = temp file + sha256 while writing + fsync + rename + manifest (fsync, rename) + directory fsync");
+    compare(dir, "1 GiB", 1L << 30, block, largeReps, false, keepLast);
+    compare(dir, "1 MiB", 1L << 20, block, smallReps, floor, keepLast);
+    System.out.println(keepLast > 0 ? "retention on: keep the last " + keepLast : "retention off");
+    System.out.println("commit = temp file + sha256 while writing + fsync, overlapped with the manifest's temp file (written "
+        + "once the sha256 is known, fsync) + both renames + directory fsync; retention runs after it returns");
     System.out.println("load average at the end " + loadAverage());
   }
 
-  private static void compare(Path dir, String label, long size, byte[] block, int reps) throws IOException {
+  /** One side of a round: returns the nanoseconds it took. */
+  private interface Side {
+    long run(long step) throws IOException;
+  }
+
+  /** {@code keepLast} 0: retention off. */
+  private static void compare(Path dir, String label, long size, byte[] block, int reps, boolean floor, int keepLast)
+      throws IOException {
     Path storeDir = dir.resolve("store-" + size);
+    Path floorDir = dir.resolve("floor-" + size);
     Path raw = dir.resolve("raw.bin");
     List<Long> rawNanos = new ArrayList<>();
     List<Long> commitNanos = new ArrayList<>();
+    List<Long> floorNanos = new ArrayList<>();
     List<Double> pairRatios = new ArrayList<>();
     int warmup = Math.max(1, reps / 10);
-    // Retention off during the run (it deletes the previous checkpoint, as raw's untimed delete does):
+    ExecutorService manifestThread = Executors.newSingleThreadExecutor();
+    // Retention off by default (it deletes the previous checkpoint, as raw's untimed delete does):
     // the figure is the commit protocol itself. The directory is emptied afterwards.
-    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(reps + warmup + 1).open()) {
+    int keep = keepLast > 0 ? keepLast : reps + warmup + 1;
+    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(keep).open()) {
+      Files.createDirectories(floorDir);
+      List<Side> sides = new ArrayList<>(List.of(step -> rawWrite(raw, size, block),
+          step -> commit(store, step, size, block)));
+      if (floor) {
+        sides.add(step -> protocolFloor(floorDir, step, size, block, manifestThread));
+      }
       long step = 0;
       for (int i = -warmup; i < reps; i++) {
-        long r;
-        long c;
-        if ((i & 1) == 0) {
-          r = rawWrite(raw, size, block);
-          settle(dir, raw, size);
-          c = commit(store, step++, size, block);
-          settle(dir, raw, size);
-        } else {
-          c = commit(store, step++, size, block);
-          settle(dir, raw, size);
-          r = rawWrite(raw, size, block);
+        long[] took = new long[sides.size()];
+        for (int k = 0; k < sides.size(); k++) {
+          int side = Math.floorMod(i + k, sides.size());
+          took[side] = sides.get(side).run(step);
           settle(dir, raw, size);
         }
+        step++;
         if (i >= 0) {
-          rawNanos.add(r);
-          commitNanos.add(c);
-          pairRatios.add((double) r / c);
+          rawNanos.add(took[0]);
+          commitNanos.add(took[1]);
+          pairRatios.add((double) took[0] / took[1]);
+          if (floor) {
+            floorNanos.add(took[2]);
+          }
         }
       }
+    } finally {
+      manifestThread.shutdown();
     }
     deleteTree(storeDir);
+    deleteTree(floorDir);
     if (reps <= 20) {
       for (int i = 0; i < reps; i++) {
         System.out.printf("  %s pair %d: raw %.3f s, commit %.3f s%n", label, i, rawNanos.get(i) / 1e9, commitNanos.get(i) / 1e9);
@@ -109,6 +149,53 @@ public final class CheckpointCommitBenchmark {
             + "commit throughput / raw = %.2f (median of pair ratios %.2f); commit time / raw = %.2f%n",
         label, reps, rawMedian, mib / rawMedian, commitMedian, mib / commitMedian, rawMedian / commitMedian,
         medianD(pairRatios), commitMedian / rawMedian);
+    if (floor) {
+      double floorMedian = median(floorNanos) / 1e9;
+      System.out.printf("%s protocol floor (the commit's file-system calls without hashing or bookkeeping) median %.4f s; "
+          + "floor time / raw = %.2f; commit time / floor = %.2f%n", label, floorMedian, floorMedian / rawMedian,
+          commitMedian / floorMedian);
+    }
+  }
+
+  /**
+   * The file-system calls of a commit and nothing else: a temp payload written and fsynced while a
+   * manifest-sized temp file is written and fsynced on another thread (as the store overlaps them),
+   * both renamed, the directory fsynced. No sha256, no JSON, no hand-off of the bytes to workers.
+   * Files are kept like the store's (retention is off), so both directories grow alike.
+   */
+  private static long protocolFloor(Path floorDir, long step, long size, byte[] block, ExecutorService manifestThread)
+      throws IOException {
+    Path payloadTemp = floorDir.resolve(".tmp-" + step + ".bin");
+    Path manifestTemp = floorDir.resolve(".tmp-" + step + ".manifest.json");
+    byte[] manifest = new byte[400];
+    long start = System.nanoTime();
+    try (FileChannel payload = FileChannel.open(payloadTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      Future<?> manifestDurable;
+      ByteBuffer b = ByteBuffer.wrap(block, 0, (int) size);
+      while (b.hasRemaining()) {
+        payload.write(b);
+      }
+      manifestDurable = manifestThread.submit(() -> {
+        try (FileChannel m = FileChannel.open(manifestTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          ByteBuffer mb = ByteBuffer.wrap(manifest);
+          while (mb.hasRemaining()) {
+            m.write(mb);
+          }
+          m.force(true);
+        }
+        return null;
+      });
+      payload.force(true);
+      manifestDurable.get();
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IOException(e);
+    }
+    Files.move(payloadTemp, floorDir.resolve("step-" + step + ".bin"), StandardCopyOption.ATOMIC_MOVE);
+    Files.move(manifestTemp, floorDir.resolve("step-" + step + ".manifest.json"), StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel d = FileChannel.open(floorDir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+    return System.nanoTime() - start;
   }
 
   /**

@@ -20,13 +20,18 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CheckpointStoreTest {
   static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
@@ -83,9 +88,11 @@ class CheckpointStoreTest {
     assertEquals(List.of(".flash-lock", m.get("payload").asText(), "step-000000000042.manifest.json"), entries());
   }
 
-  @Test
-  void everyWayOfWritingHashesTheSameBytes() throws Exception {
-    byte[] payload = bytes(2, 5 * 1024 * 1024 + 3);
+  /** Payloads of several 4 MiB work slices and of less than one. */
+  @ParameterizedTest
+  @ValueSource(ints = {5 * 1024 * 1024 + 3, 300_007})
+  void everyWayOfWritingHashesTheSameBytes(int size) throws Exception {
+    byte[] payload = bytes(2, size);
     try (CheckpointStore store = CheckpointStore.builder(dir).keepLast(10).open()) {
       Checkpoint oneByOne = store.commit(1, out -> {
         for (int i = 0; i < 300_000; i++) {
@@ -105,12 +112,17 @@ class CheckpointStoreTest {
       Files.write(source, payload);
       Checkpoint copied = store.commitFile(3, source);
       Checkpoint empty = store.commit(4, new byte[0]);
-      for (Checkpoint c : List.of(oneByOne, viaDirectBuffers, copied)) {
+      Checkpoint retained = store.commit(5, payload);
+      Checkpoint retainedThenStreamed = store.commit(6, out -> {
+        out.writeRetained(Arrays.copyOf(payload, 1000));
+        out.write(payload, 1000, payload.length - 1000);
+      });
+      for (Checkpoint c : List.of(oneByOne, viaDirectBuffers, copied, retained, retainedThenStreamed)) {
         assertEquals(sha256(payload), c.sha256(), "step " + c.step());
         assertArrayEquals(payload, Files.readAllBytes(c.payload()), "step " + c.step());
       }
       assertEquals(sha256(new byte[0]), empty.sha256());
-      assertEquals(4, store.latestVerified().latest().orElseThrow().step());
+      assertEquals(6, store.latestVerified().latest().orElseThrow().step());
       Files.delete(source);
     }
   }
@@ -167,13 +179,40 @@ class CheckpointStoreTest {
     assertEquals(11, entries().size(), entries().toString());
   }
 
+  /** Old checkpoints are removed after commit returns; the store's next call waits until they are gone. */
+  @Test
+  void retentionRunsAfterTheCommitHasReturned() throws Exception {
+    CountDownLatch deletes = new CountDownLatch(1);
+    IoHook held = (op, p) -> {
+      try {
+        if (op == IoOp.DELETE && !deletes.await(10, TimeUnit.SECONDS)) {
+          throw new IOException("test: deletes were never released");
+        }
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+    };
+    try (CheckpointStore store = CheckpointStore.builder(dir).keepLast(1).ioHook(held).open()) {
+      Checkpoint first = store.commit(1, bytes(1, 1000));
+      Checkpoint second = store.commit(2, bytes(2, 1000));
+      assertTrue(Files.exists(first.manifest()), "commit returned before removing step 1");
+      assertTrue(Files.exists(first.payload()));
+      deletes.countDown();
+      assertEquals(List.of(2L), store.steps());
+      assertFalse(Files.exists(first.manifest()));
+      assertFalse(Files.exists(first.payload()));
+      assertEquals(List.of(".flash-lock", second.payload().getFileName().toString(),
+          second.manifest().getFileName().toString()), entries());
+    }
+  }
+
   @Test
   void recommittingAStepReplacesItAtomically() throws Exception {
     try (CheckpointStore store = open()) {
       Checkpoint first = store.commit(5, bytes(1, 1000));
       Checkpoint second = store.commit(5, bytes(2, 2000));
-      assertFalse(Files.exists(first.payload()));
       assertEquals(second, store.latestVerified().latest().orElseThrow());
+      assertFalse(Files.exists(first.payload()));
       assertEquals(3, entries().size(), entries().toString());
     }
   }

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
@@ -23,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** A full disk, a failing fsync, a failing rename: the commit fails cleanly and the previous checkpoint stays. */
@@ -35,12 +39,24 @@ class FaultInjectionTest {
     final List<String> seen = new CopyOnWriteArrayList<>();
     final Map<Path, AtomicInteger> forces = new ConcurrentHashMap<>();
     volatile BiPredicate<IoOp, Path> when = (op, p) -> false;
+    volatile During during = (op, p) -> {};
+
+    /** Runs inside the operation's hook before it fails or proceeds: lets a test line threads up. */
+    interface During {
+      void run(IoOp op, Path path) throws InterruptedException;
+    }
 
     @Override
     public void before(IoOp op, Path path) throws IOException {
       seen.add(op + " " + path.getFileName());
       if (op == IoOp.FORCE) {
         forces.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      }
+      try {
+        during.run(op, path);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted in the test hook", e);
       }
       if (when.test(op, path)) {
         throw new IOException("injected " + op + " failure on " + path.getFileName());
@@ -134,6 +150,80 @@ class FaultInjectionTest {
     }
   }
 
+  /** Which fsync fails while the other one is in flight (they overlap: the manifest only waits for the sha256). */
+  enum Overlap {
+    MANIFEST_FAILS(Target.MANIFEST),
+    PAYLOAD_FAILS(Target.PAYLOAD),
+    BOTH_FAIL(Target.PAYLOAD, Target.MANIFEST);
+
+    final List<Target> failing;
+
+    Overlap(Target... failing) {
+      this.failing = List.of(failing);
+    }
+  }
+
+  /**
+   * Each fsync's hook waits until the other has started, so the failing one fails while the other
+   * is in flight: the payload is fsynced on the IO thread while the caller writes and fsyncs the
+   * manifest. 1 MiB is one work slice, 8 MiB two.
+   */
+  @ParameterizedTest
+  @CsvSource({"MANIFEST_FAILS, 1048576", "PAYLOAD_FAILS, 1048576", "BOTH_FAIL, 1048576",
+      "MANIFEST_FAILS, 8388608", "PAYLOAD_FAILS, 8388608", "BOTH_FAIL, 8388608"})
+  void anFsyncFailingWhileTheOtherIsInFlightFailsTheCommitCleanly(Overlap overlap, int size) throws Exception {
+    Faults faults = new Faults();
+    byte[] previous = bytes(1, 10_000);
+    try (CheckpointStore store = CheckpointStore.builder(dir).ioHook(faults).open()) {
+      store.commit(1, previous);
+      faults.forces.clear();
+      CountDownLatch bothStarted = new CountDownLatch(2);
+      AtomicBoolean overlapped = new AtomicBoolean(true);
+      faults.during = (op, p) -> {
+        if (op == IoOp.FORCE && (Target.PAYLOAD.matches(p) || Target.MANIFEST.matches(p))) {
+          bothStarted.countDown();
+          if (!bothStarted.await(10, TimeUnit.SECONDS)) {
+            overlapped.set(false);
+          }
+        }
+      };
+      faults.when = (op, p) -> op == IoOp.FORCE && overlap.failing.stream().anyMatch(t -> t.matches(p));
+
+      CheckpointIntegrityException e = assertThrows(CheckpointIntegrityException.class,
+          () -> store.commit(2, bytes(2, size)));
+      assertTrue(overlapped.get(), "the payload and manifest fsyncs ran at the same time");
+      List<String> failures = Stream.concat(Stream.of(e.getCause()), Stream.of(e.getCause().getSuppressed()))
+          .map(Throwable::getMessage).filter(m -> m.startsWith("injected FORCE")).sorted().collect(Collectors.toList());
+      assertEquals(overlap.failing.size(), failures.size(), "every failed fsync is reported: " + failures);
+      faults.during = (op, p) -> {};
+      faults.when = (op, p) -> false;
+      assertPreviousIntact(store, previous);
+      assertEquals(2, faults.forces.size(), "payload and manifest: " + faults.forces);
+      faults.forces.forEach((file, n) -> assertEquals(1, n.get(), "fsync attempts on " + file));
+
+      assertEquals(2, store.commit(2, bytes(2, size)).step());
+      assertEquals(4, faults.forces.size(), "the next commit used fresh files: " + faults.forces);
+    }
+  }
+
+  /** A payload of one work slice goes out in one write at the end; a full disk there fails the commit the same way. */
+  @Test
+  void diskFullWritingASmallPayloadFailsTheCommitAndKeepsThePrevious() throws IOException {
+    Faults faults = new Faults();
+    byte[] previous = bytes(1, 10_000);
+    try (CheckpointStore store = CheckpointStore.builder(dir).ioHook(faults).open()) {
+      store.commit(1, previous);
+      faults.forces.clear();
+      faults.when = (op, p) -> op == IoOp.WRITE && Target.PAYLOAD.matches(p);
+      CheckpointIntegrityException e = assertThrows(CheckpointIntegrityException.class,
+          () -> store.commit(2, bytes(2, 100_000)));
+      assertTrue(e.getMessage().contains("injected WRITE"), e.getMessage());
+      assertTrue(faults.forces.keySet().stream().noneMatch(Target.PAYLOAD::matches), "no fsync after a failed write");
+      faults.when = (op, p) -> false;
+      assertPreviousIntact(store, previous);
+    }
+  }
+
   enum Target {
     PAYLOAD {
       @Override
@@ -175,6 +265,24 @@ class FaultInjectionTest {
       assertTrue(e.getMessage().contains("FSYNC_DIRECTORY"), e.getMessage());
       faults.when = (op, p) -> false;
       assertPreviousIntact(store, previous);
+    }
+  }
+
+  /** Retention runs after commit has returned: its failure never fails a commit, and the next commit retries it. */
+  @Test
+  void failedRetentionKeepsTheCommitAndTheNextCommitRetriesIt() throws IOException {
+    Faults faults = new Faults();
+    try (CheckpointStore store = CheckpointStore.builder(dir).keepLast(1).ioHook(faults).open()) {
+      store.commit(1, bytes(1, 100));
+      faults.when = (op, p) -> op == IoOp.DELETE && isManifest(p);
+      Checkpoint second = store.commit(2, bytes(2, 100));
+      assertEquals(List.of(2L, 1L), store.steps(), "step 1 could not be removed");
+      assertEquals(second, store.latestVerified().latest().orElseThrow());
+
+      faults.when = (op, p) -> false;
+      store.commit(3, bytes(3, 100));
+      assertEquals(List.of(3L), store.steps());
+      assertEquals(3, names().size(), "lock, manifest and payload of step 3 only: " + names());
     }
   }
 

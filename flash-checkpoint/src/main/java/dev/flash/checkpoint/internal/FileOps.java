@@ -38,19 +38,24 @@ public final class FileOps {
   }
 
   /**
-   * Writes a small file (a manifest) through one channel and fsyncs it. A failed fsync is not
-   * retried: the caller deletes the file and reports the failure.
+   * Creates a small file (a manifest), writes it through one channel and fsyncs it. A failed fsync
+   * is not retried: the caller deletes the file and reports the failure.
    */
   public void writeDurably(Path file, byte[] bytes) throws IOException {
     try (FileChannel ch = create(file)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        hook.before(IoOp.WRITE, file);
-        ch.write(b);
-      }
-      hook.before(IoOp.FORCE, file);
-      ch.force(true);
+      writeDurably(ch, file, bytes);
     }
+  }
+
+  /** Writes {@code bytes} to {@code file}, created empty through {@code ch}, and fsyncs it; not retried either. */
+  public void writeDurably(FileChannel ch, Path file, byte[] bytes) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    while (b.hasRemaining()) {
+      hook.before(IoOp.WRITE, file);
+      ch.write(b);
+    }
+    hook.before(IoOp.FORCE, file);
+    ch.force(true);
   }
 
   /** rename(2): atomic, and replaces an existing target file on POSIX systems. */

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,7 @@ public final class HashingSink {
   private final Workers workers;
   private final MessageDigest digest = Manifest.newSha256();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private volatile boolean abandoned;
   private byte[] current;
   private int fill;
   private long size;
@@ -130,7 +132,7 @@ public final class HashingSink {
       throw new IllegalStateException("force() is called once per file");
     }
     force = workers.io().submit(() -> {
-      if (failure.get() == null) {
+      if (!stopped()) {
         try {
           hook.before(IoOp.FORCE, path);
           channel.force(true);
@@ -157,9 +159,12 @@ public final class HashingSink {
     rethrow();
   }
 
-  /** Waits for queued work without reporting it: used when abandoning the file. */
-  public void drain() {
-    failure.compareAndSet(null, new IOException("abandoned"));
+  /**
+   * Used when abandoning the file: skips queued work, waits for what is running and returns the
+   * failure this file hit, if any (a commit failing for one reason may have hit another here).
+   */
+  public Optional<Throwable> drain() {
+    abandoned = true;
     try {
       await(force);
       await(lastWrite);
@@ -168,6 +173,11 @@ public final class HashingSink {
     } catch (IOException ignored) {
       // abandoning: the temp file is deleted next
     }
+    return Optional.ofNullable(failure.get());
+  }
+
+  private boolean stopped() {
+    return abandoned || failure.get() != null;
   }
 
   private void flushCurrent() throws IOException {
@@ -191,7 +201,7 @@ public final class HashingSink {
     };
     lastHash = workers.hash().submit(() -> {
       try {
-        if (failure.get() == null) {
+        if (!stopped()) {
           digest.update(b, off, len);
         }
       } finally {
@@ -200,7 +210,7 @@ public final class HashingSink {
     });
     lastWrite = workers.io().submit(() -> {
       try {
-        if (failure.get() == null) {
+        if (!stopped()) {
           ByteBuffer buf = ByteBuffer.wrap(b, off, len);
           while (buf.hasRemaining()) {
             hook.before(IoOp.WRITE, path);
@@ -221,7 +231,7 @@ public final class HashingSink {
       writeback = workers.writeback().submit(() -> {
         try {
           written.get();
-          if (failure.get() == null) {
+          if (!stopped()) {
             hook.before(IoOp.FORCE, path);
             channel.force(false);
           }

@@ -4,6 +4,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The worker threads of a store and its buffer pool. Writes and the final fsync run in order on
  * the IO thread while sha256 runs on the hash thread, and a writeback thread pushes dirty pages of
  * large payloads to the disk while they are still being written and hashed, so hashing overlaps the
- * disk instead of adding to it (see docs/BENCHMARKS.md).
+ * disk instead of adding to it (see docs/BENCHMARKS.md). A fourth thread removes old checkpoints
+ * after a commit has returned.
  */
 public final class Workers implements AutoCloseable {
   /** Bytes per unit of work handed to the threads. */
@@ -21,6 +23,7 @@ public final class Workers implements AutoCloseable {
   private final ExecutorService io = Executors.newSingleThreadExecutor(daemon("flash-checkpoint-io"));
   private final ExecutorService hash = Executors.newSingleThreadExecutor(daemon("flash-checkpoint-hash"));
   private final ExecutorService writeback = Executors.newSingleThreadExecutor(daemon("flash-checkpoint-writeback"));
+  private final ExecutorService retention = Executors.newSingleThreadExecutor(daemon("flash-checkpoint-retention"));
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(POOL);
   private int allocated;
 
@@ -34,6 +37,11 @@ public final class Workers implements AutoCloseable {
 
   ExecutorService writeback() {
     return writeback;
+  }
+
+  /** Runs {@code task} on the retention thread. */
+  public Future<?> inBackground(Runnable task) {
+    return retention.submit(task);
   }
 
   /** A slice-sized buffer; blocks while all are in flight (they come back as work completes). */
@@ -60,10 +68,12 @@ public final class Workers implements AutoCloseable {
     io.shutdown();
     hash.shutdown();
     writeback.shutdown();
+    retention.shutdown();
     try {
       io.awaitTermination(1, TimeUnit.MINUTES);
       hash.awaitTermination(1, TimeUnit.MINUTES);
       writeback.awaitTermination(1, TimeUnit.MINUTES);
+      retention.awaitTermination(1, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
