@@ -5,6 +5,7 @@ import dev.flash.checkpoint.internal.HashingSink;
 import dev.flash.checkpoint.internal.Layout;
 import dev.flash.checkpoint.internal.Manifest;
 import dev.flash.checkpoint.internal.ManifestCodec;
+import dev.flash.checkpoint.internal.PreparedFiles;
 import dev.flash.checkpoint.internal.Verifier;
 import dev.flash.checkpoint.internal.Workers;
 import dev.flash.core.CheckpointIntegrityException;
@@ -48,9 +49,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A commit writes the payload into a temp file in the directory through one FileChannel while
  * hashing it and fsyncs it; the manifest (step, size, sha256, created, producer) goes into a temp
- * file of its own, written and fsynced while the payload's fsync is still running. Once both are
- * durable the payload and then the manifest are renamed into place and the directory is fsynced;
- * old checkpoints are removed after {@code commit} has returned. The manifest is the commit record:
+ * file of its own, written and fsynced while the payload's fsync may still be running. Once both
+ * are durable the payload and then the manifest are renamed into place and the directory is
+ * fsynced. After {@code commit} has returned, a background thread removes old checkpoints and makes
+ * the next single-file commit's temp files (preallocated when the payload is small, so that its
+ * fsyncs need no block allocation; docs/CHECKPOINTS.md). The manifest is the commit record:
  * until it is renamed into place the previous checkpoint is the latest, and a crash at any point
  * leaves either the old or the new checkpoint, never a torn one. Opening a store removes leftovers
  * of interrupted commits; {@link #latestVerified()} re-hashes and walks back past any checkpoint
@@ -69,6 +72,11 @@ public final class CheckpointStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final int READ_CHUNK = 128 * 1024;
   private static final int MAX_PENDING_FILES = 64;
+  /**
+   * Largest payload whose size the next commit's temp file is preallocated at (PreparedFiles): up
+   * to here a commit's time is mostly syncs, above it writing the bytes twice would cost more.
+   */
+  private static final long PREALLOCATE_MAX = 8L << 20;
 
   private final Path dir;
   private final Clock clock;
@@ -78,9 +86,13 @@ public final class CheckpointStore implements AutoCloseable {
   private final FileOps ops;
   private final Workers workers = new Workers();
   private final FileChannel lockChannel;
+  /** Kept open for the commits' directory fsyncs: one open and close less on their critical path. */
+  private FileChannel directoryChannel;
   private final List<Path> cleanedAtOpen;
   private volatile Duration lastCommitDuration;
   private Future<?> retention;
+  /** Made by the background thread after a commit; read only after {@link #awaitRetention()}. */
+  private PreparedFiles prepared;
   private boolean closed;
 
   private CheckpointStore(Builder b) throws IOException {
@@ -93,6 +105,7 @@ public final class CheckpointStore implements AutoCloseable {
     Files.createDirectories(dir);
     this.lockChannel = lock(dir);
     try {
+      this.directoryChannel = FileChannel.open(dir, StandardOpenOption.READ);
       this.cleanedAtOpen = List.copyOf(cleanLeftovers());
     } catch (IOException | RuntimeException e) {
       close();
@@ -128,7 +141,10 @@ public final class CheckpointStore implements AutoCloseable {
     return dir;
   }
 
-  /** Leftovers of interrupted commits that opening this store removed. */
+  /**
+   * Temp files and unreferenced payloads that opening this store removed: what an interrupted commit
+   * left, or the temp files a store that was not closed had made for its next commit.
+   */
   public List<Path> cleanedAtOpen() {
     return cleanedAtOpen;
   }
@@ -145,37 +161,44 @@ public final class CheckpointStore implements AutoCloseable {
   public synchronized Checkpoint commit(long step, CheckpointWriter writer) {
     ensureWritable(step);
     long start = System.nanoTime();
-    String id = Layout.newId();
-    Path temp = dir.resolve(Layout.tempName(id, Layout.FILE_SUFFIX));
-    Path manifestTemp = dir.resolve(Layout.tempName(id, ".manifest.json"));
-    String payloadName = Layout.payloadName(step, id, true);
+    PreparedFiles files;
     try {
-      OpenFile file = openFile(temp);
+      files = takePrepared();
+    } catch (IOException e) {
+      throw commitFailed(step, e);
+    }
+    Path temp = files.payload();
+    Path manifestTemp = files.manifest();
+    String payloadName = Layout.payloadName(step, files.id(), true);
+    try {
+      OpenFile file = new OpenFile(files.payloadChannel(), new HashingSink(files.payloadChannel(), temp, ops.hook(), workers));
       try {
         writeUserBytes(file, writer);
-        file.sink.force();
-        Manifest m;
-        // Creating a file can cost as much as hashing a megabyte (0.5 ms on the CI machine class's
-        // ext4): the manifest's is created while the payload is still being hashed and written.
-        try (FileChannel manifestChannel = ops.create(manifestTemp)) {
-          String sha = file.sink.awaitDigest();
-          m = new Manifest(Layout.FORMAT, step, CheckpointKind.FILE, payloadName, file.sink.size(), sha, List.of(),
-              clock.instant(), producer);
-          ops.writeDurably(manifestChannel, manifestTemp, ManifestCodec.write(m));
-        }
-        file.finish();
-        return publish(m, temp, manifestTemp, start);
+        file.sink.force(files.preallocated());
+        // The manifest is written while the hash thread is still at work, but only once the IO
+        // thread's copy into the page cache is done: on two cores a third busy thread slows the hash.
+        file.sink.awaitWritten();
+        ManifestCodec.Pending manifest = ManifestCodec.pending(new Manifest(Layout.FORMAT, step, CheckpointKind.FILE,
+            payloadName, file.sink.size(), "", List.of(), clock.instant(), producer));
+        String sha = file.sink.awaitDigest();
+        ops.writeDurably(files.manifestChannel(), manifestTemp, manifest.complete(sha));
+        Manifest m = manifest.manifest(sha);
+        file.sink.awaitDurable();
+        // Closing the channels and making the next commit's files happen after this one has returned.
+        long size = m.size();
+        return publish(m, temp, manifestTemp, start, () -> {
+          files.close();
+          prepareNext(size <= PREALLOCATE_MAX ? size : 0);
+        });
       } catch (IOException | RuntimeException | Error e) {
         file.abandon(e);
         throw e;
       }
     } catch (IOException e) {
-      ops.deleteQuietly(temp, e);
-      ops.deleteQuietly(manifestTemp, e);
+      discardQuietly(files, e);
       throw commitFailed(step, e);
     } catch (RuntimeException | Error e) {
-      ops.deleteQuietly(temp, e);
-      ops.deleteQuietly(manifestTemp, e);
+      discardQuietly(files, e);
       throw e;
     }
   }
@@ -214,7 +237,7 @@ public final class CheckpointStore implements AutoCloseable {
     long start = System.nanoTime();
     String id = Layout.newId();
     Path tempDir = dir.resolve(Layout.tempName(id, ""));
-    Path manifestTemp = dir.resolve(Layout.tempName(id, ".manifest.json"));
+    Path manifestTemp = dir.resolve(Layout.tempName(id, Layout.MANIFEST_SUFFIX));
     String payloadName = Layout.payloadName(step, id, false);
     DirectoryCommit files = new DirectoryCommit(tempDir);
     try {
@@ -232,7 +255,7 @@ public final class CheckpointStore implements AutoCloseable {
       Manifest m = new Manifest(Layout.FORMAT, step, CheckpointKind.DIRECTORY, payloadName, size,
           Manifest.listingSha256(listing), listing, clock.instant(), producer);
       ops.writeDurably(manifestTemp, ManifestCodec.write(m));
-      return publish(m, tempDir, manifestTemp, start);
+      return publish(m, tempDir, manifestTemp, start, () -> {});
     } catch (IOException e) {
       ops.deleteQuietly(tempDir, e);
       ops.deleteQuietly(manifestTemp, e);
@@ -277,8 +300,19 @@ public final class CheckpointStore implements AutoCloseable {
     }
     awaitRetention();
     closed = true;
+    if (prepared != null) {
+      try {
+        prepared.discard(ops);
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("could not remove the unused temp files {} ({}); the next open does", prepared.payload(), e.toString());
+      }
+      prepared = null;
+    }
     workers.close();
     try {
+      if (directoryChannel != null) {
+        directoryChannel.close();
+      }
       lockChannel.close();
     } catch (IOException e) {
       LOG.debug("closing the lock of {} failed", dir, e);
@@ -290,9 +324,10 @@ public final class CheckpointStore implements AutoCloseable {
   /**
    * Renames the payload and then the manifest into place and fsyncs the directory. Renaming the
    * manifest is the commit; if it replaced the manifest of the same step, the payload it pointed to
-   * goes with the retention pass.
+   * goes with the retention pass, which runs in the background after {@code afterCommit}.
    */
-  private Checkpoint publish(Manifest m, Path payloadTemp, Path manifestTemp, long start) throws IOException {
+  private Checkpoint publish(Manifest m, Path payloadTemp, Path manifestTemp, long start, Runnable afterCommit)
+      throws IOException {
     long step = m.step();
     String payloadName = m.payload();
     Path payload = dir.resolve(payloadName);
@@ -306,7 +341,7 @@ public final class CheckpointStore implements AutoCloseable {
       throw e;
     }
     try {
-      ops.fsyncDirectory(dir);
+      ops.fsyncDirectory(directoryChannel, dir);
     } catch (IOException e) {
       // The rename may or may not be durable; take it back so what is visible matches the failure.
       ops.deleteQuietly(manifest, e);
@@ -316,9 +351,14 @@ public final class CheckpointStore implements AutoCloseable {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     lastCommitDuration = took;
     LOG.debug("committed step {} to {} in {} ms", step, dir, took.toMillis());
+    Checkpoint committed = Verifier.checkpointOf(dir, manifest, m, m.files());
     Optional<String> replacedPayload = replaced.filter(p -> !p.equals(payloadName));
-    retention = workers.inBackground(() -> retain(step, replacedPayload));
-    return Verifier.checkpointOf(dir, manifest, m, m.files());
+    // Last: the background thread's work would compete with the rest of this method for the CPU.
+    retention = workers.inBackground(() -> {
+      afterCommit.run();
+      retain(step, replacedPayload);
+    });
+    return committed;
   }
 
   /**
@@ -372,6 +412,31 @@ public final class CheckpointStore implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("retention in {} could not remove old checkpoints ({}); the next commit or open retries", dir,
           e.toString());
+    }
+  }
+
+  /** The temp files made after the last commit, or new ones when there are none. */
+  private PreparedFiles takePrepared() throws IOException {
+    PreparedFiles files = prepared;
+    prepared = null;
+    return files != null ? files : PreparedFiles.create(dir, ops, 0);
+  }
+
+  /** On the background thread: a failure here only means the next commit creates its own files. */
+  private void prepareNext(long preallocate) {
+    try {
+      prepared = PreparedFiles.create(dir, ops, preallocate);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not create the next commit's temp files in {} ({}); it will create them itself", dir,
+          e.toString());
+    }
+  }
+
+  private void discardQuietly(PreparedFiles files, Throwable reported) {
+    try {
+      files.discard(ops);
+    } catch (IOException | RuntimeException e) {
+      reported.addSuppressed(e);
     }
   }
 
@@ -432,8 +497,10 @@ public final class CheckpointStore implements AutoCloseable {
   }
 
   private static Optional<String> referencedPayload(Path manifest) {
-    if (!Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
-      return Optional.empty(); // the usual case of a new step; cheaper than the exception
+    // The usual case is a new step. java.io.File asks stat(2) without an exception; on Java 17
+    // Files.exists builds a NoSuchFileException for a missing file (about 0.04 ms of a 1 MiB commit).
+    if (!manifest.toFile().exists()) {
+      return Optional.empty();
     }
     try {
       return Optional.of(Verifier.readManifest(manifest).payload());

@@ -76,7 +76,8 @@ class CrashConsistencyTest {
     assertEquals(0, report.exitedBeforeKill());
     assertTrue(newest.get() > kills / 4, "the children made progress: newest step " + newest.get());
     System.out.printf("crash consistency: %d SIGKILLs, 0 torn, 0 lost; newest step %d; %d kills followed new "
-            + "commits, %d left an interrupted commit behind (%d between payload and manifest rename); %.1f s, "
+            + "commits, %d left temp files behind (an interrupted commit's, or those made for the next commit), %d an "
+            + "unreferenced payload (killed between payload and manifest rename); %.1f s, "
             + "mean kill delay %d ms (seed %d)%n", kills, newest.get(), progressed.get(), midCommit.get(),
         orphanPayloads.get(), report.elapsed().toMillis() / 1000.0, report.meanKillDelay().toMillis(), seed);
   }

@@ -14,6 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /** The store's file-system primitives, each announced to the {@link IoHook} first. */
 public final class FileOps {
@@ -58,6 +59,26 @@ public final class FileOps {
     ch.force(true);
   }
 
+  /**
+   * Fills an empty file with {@code bytes} copies of {@code fill} and fdatasyncs it, so that its
+   * blocks are allocated on disk; leaves the position at 0.
+   */
+  public void preallocate(FileChannel ch, Path file, long bytes, byte fill) throws IOException {
+    byte[] chunk = new byte[(int) Math.min(bytes, 1 << 20)];
+    Arrays.fill(chunk, fill);
+    ByteBuffer buf = ByteBuffer.wrap(chunk);
+    for (long left = bytes; left > 0; ) {
+      buf.clear().limit((int) Math.min(chunk.length, left));
+      while (buf.hasRemaining()) {
+        hook.before(IoOp.WRITE, file);
+        left -= ch.write(buf);
+      }
+    }
+    hook.before(IoOp.FORCE, file);
+    ch.force(false);
+    ch.position(0);
+  }
+
   /** rename(2): atomic, and replaces an existing target file on POSIX systems. */
   public void moveAtomically(Path from, Path to) throws IOException {
     hook.before(IoOp.MOVE, from);
@@ -70,6 +91,12 @@ public final class FileOps {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
+  }
+
+  /** fsync of {@code dir} through a channel the caller keeps open on it. */
+  public void fsyncDirectory(FileChannel open, Path dir) throws IOException {
+    hook.before(IoOp.FSYNC_DIRECTORY, dir);
+    open.force(true);
   }
 
   /** fsyncs {@code root} and every directory below it, deepest first. */

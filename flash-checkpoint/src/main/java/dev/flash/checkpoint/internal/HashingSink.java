@@ -95,6 +95,10 @@ public final class HashingSink {
    * Hands {@code b[off, off+len)} to the threads without copying and without waiting: the caller
    * promises not to change it until {@link #awaitDurable()} returns. Lets the fsync start while
    * the last bytes are still being hashed.
+   *
+   * <p>The caller only waits for the hash, yet hashing stays on the hash thread: on the 2-core CI
+   * machine class a caller that hashed a megabyte itself kept the IO thread it had just woken off
+   * the CPU until it was done (the write started 0.8 ms late instead of 0.1 ms).
    */
   public void writeRetained(byte[] b, int off, int len) throws IOException {
     rethrow();
@@ -127,13 +131,26 @@ public final class HashingSink {
 
   /** Submits the fsync behind every write; call once, after the last write. */
   public void force() throws IOException {
+    force(0);
+  }
+
+  /**
+   * Submits the fsync behind every write, after cutting the file down to the bytes written if it
+   * was preallocated longer ({@code allocated} bytes); call once, after the last write.
+   */
+  public void force(long allocated) throws IOException {
     flushCurrent();
     if (force != null) {
       throw new IllegalStateException("force() is called once per file");
     }
+    long written = size;
     force = workers.io().submit(() -> {
       if (!stopped()) {
         try {
+          if (allocated > written) {
+            hook.before(IoOp.WRITE, path);
+            channel.truncate(written);
+          }
           hook.before(IoOp.FORCE, path);
           channel.force(true);
         } catch (Throwable t) {
@@ -141,6 +158,13 @@ public final class HashingSink {
         }
       }
     });
+  }
+
+  /** Waits until every byte is in the file (not necessarily on the disk); throws the first failure. */
+  public void awaitWritten() throws IOException {
+    flushCurrent();
+    await(lastWrite);
+    rethrow();
   }
 
   /** Waits for hashing to finish; the hex sha256 of everything written. */

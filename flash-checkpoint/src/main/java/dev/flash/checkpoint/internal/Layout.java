@@ -23,6 +23,7 @@ public final class Layout {
   public static final String TEMP_PREFIX = ".flash-tmp-";
   public static final String LOCK_NAME = ".flash-lock";
   public static final String FILE_SUFFIX = ".bin";
+  public static final String MANIFEST_SUFFIX = ".manifest.json";
 
   private static final Pattern MANIFEST = Pattern.compile("step-(\\d{1,18})\\.manifest\\.json");
   private static final Pattern PAYLOAD = Pattern.compile("step-(\\d{1,18})-[A-Za-z0-9]+(\\.[A-Za-z0-9]+)?");
@@ -31,7 +32,7 @@ public final class Layout {
   private Layout() {}
 
   public static String manifestName(long step) {
-    return "step-" + padded(step) + ".manifest.json";
+    return "step-" + padded(step) + MANIFEST_SUFFIX;
   }
 
   public static String payloadName(long step, String id, boolean file) {

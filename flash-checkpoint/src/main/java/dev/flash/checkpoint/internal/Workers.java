@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The worker threads of a store and its buffer pool. Writes and the final fsync run in order on
  * the IO thread while sha256 runs on the hash thread, and a writeback thread pushes dirty pages of
  * large payloads to the disk while they are still being written and hashed, so hashing overlaps the
- * disk instead of adding to it (see docs/BENCHMARKS.md). A fourth thread removes old checkpoints
- * after a commit has returned.
+ * disk instead of adding to it (see docs/BENCHMARKS.md). A fourth thread, after a commit has
+ * returned, closes its files, makes the next commit's temp files and removes old checkpoints.
  */
 public final class Workers implements AutoCloseable {
   /** Bytes per unit of work handed to the threads. */

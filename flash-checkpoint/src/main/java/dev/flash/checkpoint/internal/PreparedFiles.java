@@ -1,0 +1,127 @@
+package dev.flash.checkpoint.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * The two temp files of the next single-file commit (payload and manifest), created and opened on
+ * the store's background thread after the previous commit. Creating a file takes 0.1-0.7 ms on
+ * ext4 (the two creations serialise on the directory's lock), as long as a raw 1 MiB write; made
+ * ahead, it is off the critical path of the commit that uses them.
+ *
+ * <p>For a small payload both files are also preallocated: the payload's at the previous
+ * checkpoint's size (zeros), the manifest's at {@link #MANIFEST_ALLOCATION} (spaces), written and
+ * fdatasynced. The next commit then overwrites allocated blocks without changing any size: the
+ * payload's data reaches the disk without a journal commit ({@link HashingSink#writeBack}), and
+ * the two fsyncs that follow commit only timestamps. On ext4 a journal commit that allocates
+ * blocks cost 0.3-0.5 ms on the CI machine class, one that does not about 0.1 ms. It costs writing
+ * the payload's size once more in the background, which is why it is limited to small payloads,
+ * whose commits are dominated by syncs rather than bandwidth.
+ *
+ * <p>They are ordinary {@code .flash-tmp-*} files, removed by the next open if the process dies
+ * first.
+ */
+public final class PreparedFiles {
+  /**
+   * Bytes of spaces the manifest's temp file is preallocated with alongside a preallocated payload.
+   * A single-file manifest is a few hundred bytes; written over the spaces it leaves the file's
+   * size and blocks as they were (trailing whitespace is valid JSON, RFC 8259 section 2), so its
+   * fsync commits no allocation either.
+   */
+  static final int MANIFEST_ALLOCATION = 4096;
+
+  private final String id;
+  private final Path payload;
+  private final Path manifest;
+  private final FileChannel payloadChannel;
+  private final long preallocated;
+  private final FileChannel manifestChannel;
+
+  private PreparedFiles(String id, Path payload, FileChannel payloadChannel, long preallocated, Path manifest,
+      FileChannel manifestChannel) {
+    this.id = id;
+    this.payload = payload;
+    this.payloadChannel = payloadChannel;
+    this.preallocated = preallocated;
+    this.manifest = manifest;
+    this.manifestChannel = manifestChannel;
+  }
+
+  /**
+   * Creates both files in {@code dir}, the payload's holding {@code preallocate} zero bytes written
+   * to the disk (0 for none); on failure nothing is left behind.
+   */
+  public static PreparedFiles create(Path dir, FileOps ops, long preallocate) throws IOException {
+    String id = Layout.newId();
+    Path payload = dir.resolve(Layout.tempName(id, Layout.FILE_SUFFIX));
+    Path manifest = dir.resolve(Layout.tempName(id, Layout.MANIFEST_SUFFIX));
+    FileChannel payloadChannel = null;
+    FileChannel manifestChannel = null;
+    try {
+      payloadChannel = ops.create(payload);
+      manifestChannel = ops.create(manifest);
+      if (preallocate > 0) {
+        ops.preallocate(payloadChannel, payload, preallocate, (byte) 0);
+        ops.preallocate(manifestChannel, manifest, MANIFEST_ALLOCATION, (byte) ' ');
+      }
+      return new PreparedFiles(id, payload, payloadChannel, preallocate, manifest, manifestChannel);
+    } catch (IOException | RuntimeException e) {
+      for (FileChannel ch : new FileChannel[] {payloadChannel, manifestChannel}) {
+        if (ch != null) {
+          closeQuietly(ch);
+        }
+      }
+      ops.deleteQuietly(payload, e);
+      ops.deleteQuietly(manifest, e);
+      throw e;
+    }
+  }
+
+  /** The id the payload's final name carries. */
+  public String id() {
+    return id;
+  }
+
+  public Path payload() {
+    return payload;
+  }
+
+  public Path manifest() {
+    return manifest;
+  }
+
+  public FileChannel payloadChannel() {
+    return payloadChannel;
+  }
+
+  /** Bytes already allocated to the payload file (its size); its channel's position is 0. */
+  public long preallocated() {
+    return preallocated;
+  }
+
+  public FileChannel manifestChannel() {
+    return manifestChannel;
+  }
+
+  /** Closes both channels; the commit that took them deletes or renames the files. */
+  public void close() {
+    closeQuietly(payloadChannel);
+    closeQuietly(manifestChannel);
+  }
+
+  /** Closes and deletes both files: the store is closing without having used them. */
+  public void discard(FileOps ops) throws IOException {
+    close();
+    ops.deleteRecursively(payload);
+    ops.deleteRecursively(manifest);
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // nothing was written through it that could be lost
+    }
+  }
+}
