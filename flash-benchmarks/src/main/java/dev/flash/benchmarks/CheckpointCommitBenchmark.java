@@ -26,9 +26,10 @@ import java.util.stream.Stream;
  * one run. Pairs alternate which goes first, and an untimed pause after each measurement absorbs
  * the discard of deleted blocks; the figures are medians. Retention is off while measuring (the raw file's delete is not timed
  * either). Also prints the in-memory sha256 rate, the ceiling for any commit that
- * hashes every byte. {@code --floor} adds a third side to the 1 MiB rounds: the commit's
+ * hashes every byte. {@code --floor} adds two sides to the 1 MiB rounds: the commit's
  * file-system calls alone (see {@link #protocolFloor}), what no implementation of the layout can
- * beat on that disk. {@code --keep-last N} turns retention on, as a trainer runs the store: each
+ * beat on that disk, and a raw write into a file made beforehand ({@link #rawIntoPreparedFile}).
+ * {@code --large-reps 0} skips the 1 GiB rounds. {@code --keep-last N} turns retention on, as a trainer runs the store: each
  * commit then also removes the checkpoint N steps back.
  *
  * <pre>
@@ -79,11 +80,14 @@ public final class CheckpointCommitBenchmark {
     System.out.printf("java %s, %d cores, dir %s, load average %s%n", System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors(), dir, loadAverage());
     System.out.printf("sha256 in memory: %.0f MiB/s%n", sha256Rate(block));
-    compare(dir, "1 GiB", 1L << 30, block, largeReps, false, keepLast);
+    if (largeReps > 0) {
+      compare(dir, "1 GiB", 1L << 30, block, largeReps, false, keepLast);
+    }
     compare(dir, "1 MiB", 1L << 20, block, smallReps, floor, keepLast);
     System.out.println(keepLast > 0 ? "retention on: keep the last " + keepLast : "retention off");
-    System.out.println("commit = temp file + sha256 while writing + fsync, overlapped with the manifest's temp file (written "
-        + "once the sha256 is known, fsync) + both renames + directory fsync; retention runs after it returns");
+    System.out.println("commit = temp files made after the previous commit (a small payload's preallocated at its size) + "
+        + "sha256 while writing + fdatasync, the manifest (written once the sha256 is known) fsynced with the payload + both "
+        + "renames + directory fsync; closing, preparing the next temp files and retention run after it returns (untimed)");
     System.out.println("load average at the end " + loadAverage());
   }
 
@@ -101,18 +105,21 @@ public final class CheckpointCommitBenchmark {
     List<Long> rawNanos = new ArrayList<>();
     List<Long> commitNanos = new ArrayList<>();
     List<Long> floorNanos = new ArrayList<>();
+    List<Long> rawPreparedNanos = new ArrayList<>();
     List<Double> pairRatios = new ArrayList<>();
     int warmup = Math.max(1, reps / 10);
     ExecutorService manifestThread = Executors.newSingleThreadExecutor();
     // Retention off by default (it deletes the previous checkpoint, as raw's untimed delete does):
     // the figure is the commit protocol itself. The directory is emptied afterwards.
     int keep = keepLast > 0 ? keepLast : reps + warmup + 1;
-    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(keep).open()) {
-      Files.createDirectories(floorDir);
+    Files.createDirectories(floorDir);
+    try (CheckpointStore store = CheckpointStore.builder(storeDir).keepLast(keep).open();
+        FileChannel floorDirChannel = FileChannel.open(floorDir, StandardOpenOption.READ)) {
       List<Side> sides = new ArrayList<>(List.of(step -> rawWrite(raw, size, block),
           step -> commit(store, step, size, block)));
       if (floor) {
-        sides.add(step -> protocolFloor(floorDir, step, size, block, manifestThread));
+        sides.add(step -> protocolFloor(floorDir, floorDirChannel, step, size, block, manifestThread));
+        sides.add(step -> rawIntoPreparedFile(raw, size, block));
       }
       long step = 0;
       for (int i = -warmup; i < reps; i++) {
@@ -129,6 +136,7 @@ public final class CheckpointCommitBenchmark {
           pairRatios.add((double) took[0] / took[1]);
           if (floor) {
             floorNanos.add(took[2]);
+            rawPreparedNanos.add(took[3]);
           }
         }
       }
@@ -151,51 +159,73 @@ public final class CheckpointCommitBenchmark {
         medianD(pairRatios), commitMedian / rawMedian);
     if (floor) {
       double floorMedian = median(floorNanos) / 1e9;
+      double rawPreparedMedian = median(rawPreparedNanos) / 1e9;
       System.out.printf("%s protocol floor (the commit's file-system calls without hashing or bookkeeping) median %.4f s; "
           + "floor time / raw = %.2f; commit time / floor = %.2f%n", label, floorMedian, floorMedian / rawMedian,
           commitMedian / floorMedian);
+      System.out.printf("%s raw write+fsync into a file created and allocated beforehand median %.4f s; commit time / that "
+          + "= %.2f%n", label, rawPreparedMedian, commitMedian / rawPreparedMedian);
     }
   }
 
   /**
-   * The file-system calls of a commit and nothing else: a temp payload written and fsynced while a
-   * manifest-sized temp file is written and fsynced on another thread (as the store overlaps them),
-   * both renamed, the directory fsynced. No sha256, no JSON, no hand-off of the bytes to workers.
-   * Files are kept like the store's (retention is off), so both directories grow alike.
+   * The file-system calls of a commit and nothing else, with its temp files made beforehand as the
+   * store makes them after the previous commit (untimed: created, the payload's preallocated at its
+   * size). Timed: the payload written and fdatasynced while a manifest-sized file is written and
+   * fsynced on another thread, the payload fsynced, both renamed, the directory fsynced. No sha256,
+   * no JSON, no hand-off of the bytes to workers. Files are kept like the store's (retention is
+   * off), so both directories grow alike.
    */
-  private static long protocolFloor(Path floorDir, long step, long size, byte[] block, ExecutorService manifestThread)
-      throws IOException {
+  private static long protocolFloor(Path floorDir, FileChannel floorDirChannel, long step, long size, byte[] block,
+      ExecutorService manifestThread) throws IOException {
     Path payloadTemp = floorDir.resolve(".tmp-" + step + ".bin");
     Path manifestTemp = floorDir.resolve(".tmp-" + step + ".manifest.json");
     byte[] manifest = new byte[400];
-    long start = System.nanoTime();
-    try (FileChannel payload = FileChannel.open(payloadTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      Future<?> manifestDurable;
-      ByteBuffer b = ByteBuffer.wrap(block, 0, (int) size);
-      while (b.hasRemaining()) {
-        payload.write(b);
-      }
-      manifestDurable = manifestThread.submit(() -> {
-        try (FileChannel m = FileChannel.open(manifestTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          ByteBuffer mb = ByteBuffer.wrap(manifest);
-          while (mb.hasRemaining()) {
-            m.write(mb);
-          }
-          m.force(true);
-        }
+    try (FileChannel payload = FileChannel.open(payloadTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel m = FileChannel.open(manifestTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      writeFully(payload, new byte[(int) size], 0, (int) size);
+      payload.force(false);
+      payload.position(0);
+      long start = System.nanoTime();
+      Future<?> manifestDurable = manifestThread.submit(() -> {
+        writeFully(m, manifest, 0, manifest.length);
+        m.force(true);
         return null;
       });
+      writeFully(payload, block, 0, (int) size);
+      payload.force(false);
       payload.force(true);
       manifestDurable.get();
+      Files.move(payloadTemp, floorDir.resolve("step-" + step + ".bin"), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(manifestTemp, floorDir.resolve("step-" + step + ".manifest.json"), StandardCopyOption.ATOMIC_MOVE);
+      floorDirChannel.force(true);
+      return System.nanoTime() - start;
     } catch (InterruptedException | ExecutionException e) {
       throw new IOException(e);
     }
-    Files.move(payloadTemp, floorDir.resolve("step-" + step + ".bin"), StandardCopyOption.ATOMIC_MOVE);
-    Files.move(manifestTemp, floorDir.resolve("step-" + step + ".manifest.json"), StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel d = FileChannel.open(floorDir, StandardOpenOption.READ)) {
-      d.force(true);
+  }
+
+  /**
+   * A raw write + fsync into a file created and allocated beforehand (untimed), as the store's
+   * temp files are: how much of the gap between raw and commit is the creation of the raw file.
+   */
+  private static long rawIntoPreparedFile(Path file, long size, byte[] block) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      writeFully(ch, new byte[(int) size], 0, (int) size);
+      ch.force(false);
+      ch.position(0);
+      long start = System.nanoTime();
+      writeFully(ch, block, 0, (int) size);
+      ch.force(true);
+      return System.nanoTime() - start;
     }
-    return System.nanoTime() - start;
+  }
+
+  private static void writeFully(FileChannel ch, byte[] b, int off, int len) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+    while (buf.hasRemaining()) {
+      ch.write(buf);
+    }
   }
 
   /**
@@ -262,7 +292,11 @@ public final class CheckpointCommitBenchmark {
         }
       });
     }
-    return System.nanoTime() - start;
+    long took = System.nanoTime() - start;
+    // Untimed: wait for the work the commit left to the store's background thread (closing, the
+    // next temp files, retention), so that it does not run into the next side's measurement.
+    store.steps();
+    return took;
   }
 
   private static double sha256Rate(byte[] block) throws Exception {
