@@ -86,8 +86,8 @@ public final class CheckpointCommitBenchmark {
     compare(dir, "1 MiB", 1L << 20, block, smallReps, floor, keepLast);
     System.out.println(keepLast > 0 ? "retention on: keep the last " + keepLast : "retention off");
     System.out.println("commit = temp files made after the previous commit (a small payload's preallocated at its size) + "
-        + "sha256 while writing + fdatasync, the manifest (written once the sha256 is known) fsynced with the payload + both "
-        + "renames + directory fsync; closing, preparing the next temp files and retention run after it returns (untimed)");
+        + "sha256 while writing + fsync, the manifest (written while the hash runs, its sha256 filled in) + fsync, both "
+        + "renames + directory fsync; closing, making the next temp files and retention run after it returns (untimed)");
     System.out.println("load average at the end " + loadAverage());
   }
 
@@ -171,9 +171,9 @@ public final class CheckpointCommitBenchmark {
   /**
    * The file-system calls of a commit and nothing else, with its temp files made beforehand as the
    * store makes them after the previous commit (untimed: created, the payload's preallocated at its
-   * size). Timed: the payload written and fdatasynced while a manifest-sized file is written and
-   * fsynced on another thread, the payload fsynced, both renamed, the directory fsynced. No sha256,
-   * no JSON, no hand-off of the bytes to workers. Files are kept like the store's (retention is
+   * size). Timed: the payload written and fsynced while a manifest-sized file is written and
+   * fsynced on another thread, both renamed, the directory fsynced. No sha256, no JSON, no hand-off
+   * of the bytes to workers. Files are kept like the store's (retention is
    * off), so both directories grow alike.
    */
   private static long protocolFloor(Path floorDir, FileChannel floorDirChannel, long step, long size, byte[] block,
@@ -193,7 +193,6 @@ public final class CheckpointCommitBenchmark {
         return null;
       });
       writeFully(payload, block, 0, (int) size);
-      payload.force(false);
       payload.force(true);
       manifestDurable.get();
       Files.move(payloadTemp, floorDir.resolve("step-" + step + ".bin"), StandardCopyOption.ATOMIC_MOVE);

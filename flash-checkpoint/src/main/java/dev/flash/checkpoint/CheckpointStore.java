@@ -180,13 +180,14 @@ public final class CheckpointStore implements AutoCloseable {
         file.sink.awaitWritten();
         ManifestCodec.Pending manifest = ManifestCodec.pending(new Manifest(Layout.FORMAT, step, CheckpointKind.FILE,
             payloadName, file.sink.size(), "", List.of(), clock.instant(), producer));
+        Destination to = destination(step, payloadName);
         String sha = file.sink.awaitDigest();
         ops.writeDurably(files.manifestChannel(), manifestTemp, manifest.complete(sha));
         Manifest m = manifest.manifest(sha);
         file.sink.awaitDurable();
         // Closing the channels and making the next commit's files happen after this one has returned.
         long size = m.size();
-        return publish(m, temp, manifestTemp, start, () -> {
+        return publish(m, to, temp, manifestTemp, start, () -> {
           files.close();
           prepareNext(size <= PREALLOCATE_MAX ? size : 0);
         });
@@ -234,6 +235,7 @@ public final class CheckpointStore implements AutoCloseable {
   /** Commits a directory checkpoint whose files {@code writer} creates. */
   public synchronized Checkpoint commitFiles(long step, DirectoryWriter writer) {
     ensureWritable(step);
+    discardPrepared(); // their space may be what this checkpoint needs on a full disk
     long start = System.nanoTime();
     String id = Layout.newId();
     Path tempDir = dir.resolve(Layout.tempName(id, ""));
@@ -255,7 +257,7 @@ public final class CheckpointStore implements AutoCloseable {
       Manifest m = new Manifest(Layout.FORMAT, step, CheckpointKind.DIRECTORY, payloadName, size,
           Manifest.listingSha256(listing), listing, clock.instant(), producer);
       ops.writeDurably(manifestTemp, ManifestCodec.write(m));
-      return publish(m, tempDir, manifestTemp, start, () -> {});
+      return publish(m, destination(step, payloadName), tempDir, manifestTemp, start, () -> {});
     } catch (IOException e) {
       ops.deleteQuietly(tempDir, e);
       ops.deleteQuietly(manifestTemp, e);
@@ -300,14 +302,7 @@ public final class CheckpointStore implements AutoCloseable {
     }
     awaitRetention();
     closed = true;
-    if (prepared != null) {
-      try {
-        prepared.discard(ops);
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("could not remove the unused temp files {} ({}); the next open does", prepared.payload(), e.toString());
-      }
-      prepared = null;
-    }
+    discardPrepared();
     workers.close();
     try {
       if (directoryChannel != null) {
@@ -326,13 +321,11 @@ public final class CheckpointStore implements AutoCloseable {
    * manifest is the commit; if it replaced the manifest of the same step, the payload it pointed to
    * goes with the retention pass, which runs in the background after {@code afterCommit}.
    */
-  private Checkpoint publish(Manifest m, Path payloadTemp, Path manifestTemp, long start, Runnable afterCommit)
-      throws IOException {
+  private Checkpoint publish(Manifest m, Destination to, Path payloadTemp, Path manifestTemp, long start,
+      Runnable afterCommit) throws IOException {
     long step = m.step();
-    String payloadName = m.payload();
-    Path payload = dir.resolve(payloadName);
-    Path manifest = dir.resolve(Layout.manifestName(step));
-    Optional<String> replaced = referencedPayload(manifest);
+    Path payload = to.payload();
+    Path manifest = to.manifest();
     ops.moveAtomically(payloadTemp, payload);
     try {
       ops.moveAtomically(manifestTemp, manifest);
@@ -352,7 +345,7 @@ public final class CheckpointStore implements AutoCloseable {
     lastCommitDuration = took;
     LOG.debug("committed step {} to {} in {} ms", step, dir, took.toMillis());
     Checkpoint committed = Verifier.checkpointOf(dir, manifest, m, m.files());
-    Optional<String> replacedPayload = replaced.filter(p -> !p.equals(payloadName));
+    Optional<String> replacedPayload = to.replaced().filter(p -> !p.equals(m.payload()));
     // Last: the background thread's work would compete with the rest of this method for the CPU.
     retention = workers.inBackground(() -> {
       afterCommit.run();
@@ -415,21 +408,46 @@ public final class CheckpointStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Where a commit of {@code step} puts its payload and manifest, and the payload that a manifest of
+   * the same step points to now (retention removes it once the new one is in place).
+   */
+  private record Destination(Path payload, Path manifest, Optional<String> replaced) {}
+
+  /** Looked up before the commit's last wait, so that it is off the commit's critical path. */
+  private Destination destination(long step, String payloadName) {
+    Path manifest = dir.resolve(Layout.manifestName(step));
+    return new Destination(dir.resolve(payloadName), manifest, referencedPayload(manifest));
+  }
+
   /** The temp files made after the last commit, or new ones when there are none. */
   private PreparedFiles takePrepared() throws IOException {
     PreparedFiles files = prepared;
     prepared = null;
-    return files != null ? files : PreparedFiles.create(dir, ops, 0);
+    return files != null ? files : PreparedFiles.forThisCommit(dir, ops);
   }
 
   /** On the background thread: a failure here only means the next commit creates its own files. */
   private void prepareNext(long preallocate) {
     try {
-      prepared = PreparedFiles.create(dir, ops, preallocate);
+      prepared = PreparedFiles.forNextCommit(dir, ops, preallocate);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not create the next commit's temp files in {} ({}); it will create them itself", dir,
           e.toString());
     }
+  }
+
+  /** Removes the unused temp files made for a single-file commit, if there are any. */
+  private void discardPrepared() {
+    if (prepared == null) {
+      return;
+    }
+    try {
+      prepared.discard(ops);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not remove the unused temp files {} ({}); the next open does", prepared.payload(), e.toString());
+    }
+    prepared = null;
   }
 
   private void discardQuietly(PreparedFiles files, Throwable reported) {

@@ -106,9 +106,10 @@ class CheckpointStoreTest {
       store.steps(); // waits for the work the commit left to the background thread
       List<String> temp = entries().stream().filter(n -> n.startsWith(".flash-tmp-")).collect(Collectors.toList());
       assertEquals(2, temp.size(), entries().toString());
-      String id = temp.get(0).substring(".flash-tmp-".length(), temp.get(0).indexOf('.', 1));
-      assertEquals(100_000, Files.size(dir.resolve(".flash-tmp-" + id + ".bin")));
-      byte[] spaces = Files.readAllBytes(dir.resolve(".flash-tmp-" + id + ".manifest.json"));
+      assertTrue(temp.get(0).startsWith(".flash-tmp-next-"), temp.toString());
+      String id = temp.get(0).substring(".flash-tmp-next-".length(), temp.get(0).indexOf('.', 1));
+      assertEquals(100_000, Files.size(dir.resolve(".flash-tmp-next-" + id + ".bin")));
+      byte[] spaces = Files.readAllBytes(dir.resolve(".flash-tmp-next-" + id + ".manifest.json"));
       assertEquals(4096, spaces.length);
       assertTrue(new String(spaces, StandardCharsets.US_ASCII).isBlank());
 
@@ -126,6 +127,9 @@ class CheckpointStoreTest {
         assertEquals(c, store.latestVerified().latest().orElseThrow());
         step++;
       }
+      store.commitFiles(step, out -> out.file("a").write(new byte[10]));
+      assertEquals(List.of(), entries().stream().filter(n -> n.startsWith(".flash-tmp-")).collect(Collectors.toList()),
+          "a directory commit does not use them and removes them first");
     }
     assertTrue(entries().stream().noneMatch(n -> n.startsWith(".flash-tmp-")), entries().toString());
   }

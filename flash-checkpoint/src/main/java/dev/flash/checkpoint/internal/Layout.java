@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  *   step-000000000042.manifest.json   commit record of step 42
  *   step-000000000042-1f0c9a2e.bin    its payload file (or a directory without the suffix)
  *   .flash-tmp-*                      work in progress; removed when a store opens
+ *   .flash-tmp-next-*                 of which: temp files made ahead for the next commit
  *   .flash-lock                       held by the one writer
  * </pre>
  * Payload names carry a random id so a re-commit of the same step never overwrites the payload the
@@ -53,6 +54,11 @@ public final class Layout {
 
   public static String tempName(String id, String suffix) {
     return TEMP_PREFIX + id + suffix;
+  }
+
+  /** The name of a temp file made ahead of the commit that will use it. */
+  public static String aheadName(String id, String suffix) {
+    return TEMP_PREFIX + "next-" + id + suffix;
   }
 
   public static boolean isTemp(Path p) {

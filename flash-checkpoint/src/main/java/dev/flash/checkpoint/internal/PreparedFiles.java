@@ -19,8 +19,8 @@ import java.nio.file.Path;
  * the payload's size once more in the background, which is why it is limited to small payloads,
  * whose commits are dominated by syncs rather than bandwidth.
  *
- * <p>They are ordinary {@code .flash-tmp-*} files, removed by the next open if the process dies
- * first.
+ * <p>They are named {@code .flash-tmp-next-*}, a kind of {@code .flash-tmp-*} file: the next open
+ * removes them if the process dies first.
  */
 public final class PreparedFiles {
   /**
@@ -48,14 +48,27 @@ public final class PreparedFiles {
     this.manifestChannel = manifestChannel;
   }
 
-  /**
-   * Creates both files in {@code dir}, the payload's holding {@code preallocate} zero bytes written
-   * to the disk (0 for none); on failure nothing is left behind.
-   */
-  public static PreparedFiles create(Path dir, FileOps ops, long preallocate) throws IOException {
+  /** Creates both files, empty, for the commit that is starting (no files were made ahead). */
+  public static PreparedFiles forThisCommit(Path dir, FileOps ops) throws IOException {
     String id = Layout.newId();
-    Path payload = dir.resolve(Layout.tempName(id, Layout.FILE_SUFFIX));
-    Path manifest = dir.resolve(Layout.tempName(id, Layout.MANIFEST_SUFFIX));
+    return create(id, dir.resolve(Layout.tempName(id, Layout.FILE_SUFFIX)),
+        dir.resolve(Layout.tempName(id, Layout.MANIFEST_SUFFIX)), ops, 0);
+  }
+
+  /**
+   * Creates both files for the next commit, named {@code .flash-tmp-next-*}; with {@code preallocate}
+   * above 0 the payload's holds that many zero bytes and the manifest's {@link #MANIFEST_ALLOCATION}
+   * spaces, on the disk.
+   */
+  public static PreparedFiles forNextCommit(Path dir, FileOps ops, long preallocate) throws IOException {
+    String id = Layout.newId();
+    return create(id, dir.resolve(Layout.aheadName(id, Layout.FILE_SUFFIX)),
+        dir.resolve(Layout.aheadName(id, Layout.MANIFEST_SUFFIX)), ops, preallocate);
+  }
+
+  /** On failure nothing is left behind. */
+  private static PreparedFiles create(String id, Path payload, Path manifest, FileOps ops, long preallocate)
+      throws IOException {
     FileChannel payloadChannel = null;
     FileChannel manifestChannel = null;
     try {
