@@ -5,22 +5,21 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * The two temp files of the next single-file commit (payload and manifest), created and opened on
- * the store's background thread after the previous commit. Creating a file takes 0.1-0.7 ms on
- * ext4 (the two creations serialise on the directory's lock), as long as a raw 1 MiB write; made
- * ahead, it is off the critical path of the commit that uses them.
+ * The two temp files of a single-file commit (payload and manifest), open for writing. Normally
+ * the store's background thread makes them after the previous commit ({@link #forNextCommit}):
+ * creating a file took 0.05-0.7 ms on the CI machine class's ext4 (and the two creations serialise
+ * on the directory's lock), which is then off the critical path of the commit that uses them.
  *
  * <p>For a small payload both files are also preallocated: the payload's at the previous
  * checkpoint's size (zeros), the manifest's at {@link #MANIFEST_ALLOCATION} (spaces), written and
- * fdatasynced. The next commit then overwrites allocated blocks without changing any size: the
- * payload's data reaches the disk without a journal commit ({@link HashingSink#writeBack}), and
- * the two fsyncs that follow commit only timestamps. On ext4 a journal commit that allocates
- * blocks cost 0.3-0.5 ms on the CI machine class, one that does not about 0.1 ms. It costs writing
- * the payload's size once more in the background, which is why it is limited to small payloads,
- * whose commits are dominated by syncs rather than bandwidth.
+ * fdatasynced. The next commit then overwrites allocated blocks without changing any size, so the
+ * journal commits behind its two fsyncs record only timestamps: about 0.1 ms on the CI machine
+ * class, against 0.3-0.5 ms for one that allocates blocks. It costs writing the payload's size once
+ * more in the background, which is why it is limited to small payloads, whose commits are
+ * dominated by syncs rather than bandwidth.
  *
- * <p>They are named {@code .flash-tmp-next-*}, a kind of {@code .flash-tmp-*} file: the next open
- * removes them if the process dies first.
+ * <p>Files made ahead are named {@code .flash-tmp-next-*}, a kind of {@code .flash-tmp-*} file: the
+ * next open removes them if the process dies first.
  */
 public final class PreparedFiles {
   /**
