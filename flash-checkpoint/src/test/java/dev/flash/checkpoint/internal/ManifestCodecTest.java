@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The hand-written manifest writer against Jackson's pretty printer, whose layout docs/CHECKPOINTS.md shows. */
 class ManifestCodecTest {
   static final String SHA = "ab".repeat(32);
-  static final String AWKWARD = "q\"uote b\\ack\nnl\ttab\r\u0001\u001f é 漢 😀 </script>";
+  static final String AWKWARD = "q\"uote b\\ack\nnl\ttab\r\b\f\u0001\u001f\u007f é 漢 😀 </script>";
 
   static Manifest file(String producer) {
     return new Manifest(Layout.FORMAT, 42, CheckpointKind.FILE, "step-000000000042-1f0c9a2e.bin", 1_048_576, SHA,
