@@ -183,9 +183,7 @@ public final class CheckpointCommitBenchmark {
     byte[] manifest = new byte[400];
     try (FileChannel payload = FileChannel.open(payloadTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         FileChannel m = FileChannel.open(manifestTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      writeFully(payload, new byte[(int) size], 0, (int) size);
-      payload.force(false);
-      payload.position(0);
+      allocate(payload, size);
       long start = System.nanoTime();
       Future<?> manifestDurable = manifestThread.submit(() -> {
         writeFully(m, manifest, 0, manifest.length);
@@ -210,14 +208,19 @@ public final class CheckpointCommitBenchmark {
    */
   private static long rawIntoPreparedFile(Path file, long size, byte[] block) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      writeFully(ch, new byte[(int) size], 0, (int) size);
-      ch.force(false);
-      ch.position(0);
+      allocate(ch, size);
       long start = System.nanoTime();
       writeFully(ch, block, 0, (int) size);
       ch.force(true);
       return System.nanoTime() - start;
     }
+  }
+
+  /** Untimed: gives an empty file {@code size} bytes of zeros on the disk, as the store's temp files get. */
+  private static void allocate(FileChannel ch, long size) throws IOException {
+    writeFully(ch, new byte[(int) size], 0, (int) size);
+    ch.force(false);
+    ch.position(0);
   }
 
   private static void writeFully(FileChannel ch, byte[] b, int off, int len) throws IOException {
